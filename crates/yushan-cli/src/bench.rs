@@ -1,0 +1,114 @@
+//! `yushan bench`: the fixed shapes of shared/BENCH.md on each backend. Every (shape, backend)
+//! runs in its own process so that "start → first step" really starts at process start.
+
+use std::process::Command;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+use yushan_train::bench::{BenchShape, run};
+
+use crate::device::{self, Backend};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BenchLine {
+    pub shape: String,
+    pub backend: String,
+    pub adapter: String,
+    pub software: bool,
+    pub params: usize,
+    pub trainable: usize,
+    pub steps: usize,
+    pub start_to_first_step_s: f64,
+    pub first_step_s: f64,
+    pub median_step_ms: f64,
+    pub tokens_per_s: f64,
+    pub first_loss: f32,
+    pub last_loss: f32,
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Runs one shape on one backend in this process.
+pub fn run_one(shape: &str, backend: Backend, steps: usize, process_start: Instant) -> anyhow::Result<BenchLine> {
+    let shape = BenchShape::by_name(shape).with_context(|| format!("unknown shape `{shape}` (expected S or M)"))?;
+    let (device, adapter) = device::open(backend)?;
+    // web-time's Instant is std's on native targets: "first step" counts from process start.
+    let report = pollster::block_on(run(&shape, &device, steps, process_start, |_| {}))?;
+    Ok(BenchLine {
+        shape: report.shape,
+        backend: adapter.backend.clone(),
+        adapter: adapter.to_string(),
+        software: adapter.software,
+        params: report.params,
+        trainable: report.trainable,
+        steps: report.steps,
+        start_to_first_step_s: report.first_step_s,
+        first_step_s: report.first_step_only_s,
+        median_step_ms: report.median_step_ms,
+        tokens_per_s: report.tokens_per_s,
+        first_loss: report.first_loss,
+        last_loss: report.last_loss,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+/// Runs every requested combination, each in a child process, and prints a table.
+pub fn run_all(shapes: &[String], backends: &[Backend], steps: usize, json: bool) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?;
+    let mut lines = Vec::new();
+    for shape in shapes {
+        for &backend in backends {
+            let backend_name = match backend {
+                Backend::Wgpu => "wgpu",
+                Backend::Cpu => "cpu",
+            };
+            eprintln!("bench {shape} on {backend_name} …");
+            let out = Command::new(&exe)
+                .args(["bench", "--shape", shape, "--backend", backend_name, "--steps", &steps.to_string(), "--one"])
+                .output()?;
+            if !out.status.success() {
+                eprintln!("  failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+                continue;
+            }
+            let line: BenchLine = serde_json::from_slice(&out.stdout).context("reading a child bench report")?;
+            lines.push(line);
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+        return Ok(());
+    }
+    println!(
+        "{:<5} {:<40} {:>9} {:>9} {:>12} {:>11} {:>10} {:>16} {:>9}",
+        "shape", "adapter", "params", "trainable", "start→step1", "median", "tokens/s", "loss first→last", "peak RSS"
+    );
+    for l in &lines {
+        println!(
+            "{:<5} {:<40} {:>9} {:>9} {:>11.2}s {:>9.1}ms {:>10.0} {:>7.3} → {:<6.3} {:>7.0}MB",
+            l.shape,
+            truncate(&l.adapter, 40),
+            l.params,
+            l.trainable,
+            l.start_to_first_step_s,
+            l.median_step_ms,
+            l.tokens_per_s,
+            l.first_loss,
+            l.last_loss,
+            l.peak_rss_mb.unwrap_or(f64::NAN)
+        );
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).collect::<String>() + "…" }
+}
+
+/// Peak resident memory of this process (Linux), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

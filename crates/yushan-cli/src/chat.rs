@@ -1,0 +1,80 @@
+//! `yushan generate` and `yushan chat`: answers streamed to the terminal as they are produced.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Result;
+use yushan_data::{ChatTokenizer, Message, Role, encode_prompt};
+use yushan_model::Model;
+use yushan_train::{StopReason, generate};
+
+use crate::{ModelArgs, SamplingArgs, device, model_dir};
+
+pub fn load(args: &ModelArgs) -> Result<(Model, ChatTokenizer)> {
+    let (device, adapter) = device::open(args.backend)?;
+    eprintln!("device: {adapter}");
+    let (model, tokenizer) = model_dir::load(&args.model, &device)?;
+    let model = match &args.adapter {
+        Some(dir) => model_dir::attach_adapter(model, dir)?.0,
+        None => model,
+    };
+    Ok((model, tokenizer))
+}
+
+/// Streams the answer to `history` on stdout and returns it.
+fn respond(model: &Model, tokenizer: &ChatTokenizer, args: &ModelArgs, sampling: &SamplingArgs, history: &[Message]) -> Result<String> {
+    let prompt = encode_prompt(history, args.template, tokenizer);
+    let stop: Vec<u32> = args.template.end_of_turn().and_then(|t| tokenizer.token_id(t)).into_iter().collect();
+    // Print the decoded text as it grows: multi-token characters appear once complete.
+    let mut tokens = Vec::new();
+    let mut printed = 0;
+    let generation = pollster::block_on(generate(model, &prompt, &stop, &sampling.config(), |id| {
+        tokens.push(id);
+        let text = tokenizer.decode(&tokens);
+        if text.len() > printed && text.is_char_boundary(printed) && !text.ends_with('\u{FFFD}') {
+            print!("{}", &text[printed..]);
+            printed = text.len();
+            let _ = std::io::stdout().flush();
+        }
+    }))?;
+    let text = tokenizer.decode(&generation.tokens);
+    if text.len() > printed {
+        print!("{}", &text[printed..]);
+    }
+    println!();
+    if generation.stop != StopReason::EndOfTurn {
+        eprintln!("(stopped: {:?}, no end-of-turn token)", generation.stop);
+    }
+    Ok(text)
+}
+
+pub fn generate_once(args: &ModelArgs, sampling: &SamplingArgs, system: Option<&str>, prompt: &str) -> Result<()> {
+    let (model, tokenizer) = load(args)?;
+    let mut history = Vec::new();
+    if let Some(system) = system {
+        history.push(Message::new(Role::System, system));
+    }
+    history.push(Message::new(Role::User, prompt));
+    respond(&model, &tokenizer, args, sampling, &history)?;
+    Ok(())
+}
+
+pub fn repl(args: &ModelArgs, sampling: &SamplingArgs, system: Option<&str>) -> Result<()> {
+    let (model, tokenizer) = load(args)?;
+    let mut history = Vec::new();
+    if let Some(system) = system {
+        history.push(Message::new(Role::System, system));
+    }
+    let stdin = std::io::stdin();
+    loop {
+        print!("使用者> ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            return Ok(());
+        }
+        history.push(Message::new(Role::User, line.trim()));
+        print!("AI> ");
+        let answer = respond(&model, &tokenizer, args, sampling, &history)?;
+        history.push(Message::new(Role::Assistant, answer));
+    }
+}

@@ -1,0 +1,157 @@
+//! `yushan`: fine-tune small language models with LoRA on role-tagged chat data, offline.
+
+mod bench;
+mod chat;
+mod device;
+mod eval;
+mod init;
+mod model_dir;
+mod train;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use device::Backend;
+use yushan_data::Template;
+use yushan_train::SamplingConfig;
+
+#[derive(Parser)]
+#[command(name = "yushan", version, about = "Fine-tune small language models with LoRA on role-tagged chat data")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fine-tune a model on a JSONL file of conversations (LoRA by default, --full for all weights).
+    Train(train::TrainArgs),
+    /// Answer one prompt.
+    Generate(GenerateArgs),
+    /// Chat in the terminal (one question a line; an empty line or EOF ends).
+    Chat(ChatArgs),
+    /// Held-out loss and answers on a JSONL file.
+    Eval(eval::EvalArgs),
+    /// Write a randomly initialised model with a character tokenizer built from text files.
+    Init(init::InitArgs),
+    /// Training throughput on the fixed benchmark shapes (shared/BENCH.md).
+    Bench(BenchArgs),
+}
+
+/// Where the model lives and how to run it; shared by the commands that load one.
+#[derive(Args, Clone)]
+pub struct ModelArgs {
+    /// Folder with config.json, model.safetensors and tokenizer.json.
+    #[arg(long, default_value = "models/default")]
+    pub model: PathBuf,
+    /// Folder with a PEFT adapter (adapter_config.json, adapter_model.safetensors).
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
+    pub backend: Backend,
+    /// Chat template: plain (使用者:/AI:), chatml, or none.
+    #[arg(long, default_value = "plain", value_parser = parse_template)]
+    pub template: Template,
+}
+
+#[derive(Args, Clone)]
+pub struct SamplingArgs {
+    #[arg(long, default_value_t = 128)]
+    pub max_tokens: usize,
+    /// 0 decodes greedily.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f64,
+    #[arg(long, default_value_t = 0)]
+    pub top_k: usize,
+    #[arg(long, default_value_t = 1.0)]
+    pub top_p: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl SamplingArgs {
+    pub fn config(&self) -> SamplingConfig {
+        SamplingConfig {
+            max_new_tokens: self.max_tokens,
+            temperature: self.temperature,
+            top_k: self.top_k,
+            top_p: self.top_p,
+            seed: self.seed,
+        }
+    }
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    sampling: SamplingArgs,
+    /// The user's question.
+    #[arg(long)]
+    prompt: String,
+    #[arg(long)]
+    system: Option<String>,
+}
+
+#[derive(Args)]
+struct ChatArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    sampling: SamplingArgs,
+    #[arg(long)]
+    system: Option<String>,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// S, M, or all.
+    #[arg(long, default_value = "all")]
+    shape: String,
+    /// wgpu, cpu, or all.
+    #[arg(long, default_value = "all")]
+    backend: String,
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Run exactly one shape on one backend in this process and print its JSON (used internally).
+    #[arg(long, hide = true)]
+    one: bool,
+}
+
+pub fn parse_template(name: &str) -> Result<Template, String> {
+    Template::parse(name).ok_or_else(|| format!("unknown template `{name}` (expected plain, chatml or none)"))
+}
+
+fn main() -> anyhow::Result<()> {
+    let process_start = std::time::Instant::now();
+    match Cli::parse().command {
+        Command::Train(args) => train::run(args),
+        Command::Generate(args) => chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt),
+        Command::Chat(args) => chat::repl(&args.model, &args.sampling, args.system.as_deref()),
+        Command::Eval(args) => eval::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Bench(args) => {
+            let backends: Vec<Backend> = match args.backend.as_str() {
+                "all" => vec![Backend::Wgpu, Backend::Cpu],
+                "wgpu" => vec![Backend::Wgpu],
+                "cpu" => vec![Backend::Cpu],
+                other => anyhow::bail!("unknown backend `{other}` (expected wgpu, cpu or all)"),
+            };
+            let shapes: Vec<String> = match args.shape.as_str() {
+                "all" => vec!["S".into(), "M".into()],
+                one => vec![one.to_string()],
+            };
+            if args.one {
+                let line = bench::run_one(&shapes[0], backends[0], args.steps, process_start)?;
+                println!("{}", serde_json::to_string(&line)?);
+                Ok(())
+            } else {
+                bench::run_all(&shapes, &backends, args.steps, args.json)
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! `yushan train`: fine-tune on a JSONL file with a progress bar; writes the adapter (PEFT
+//! layout) or, with --full, the whole model, and the step log as JSONL.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use yushan_data::{Template, parse_jsonl};
+use yushan_model::{LoraConfig, LoraTarget};
+use yushan_train::{FineTuneSpec, TrainConfig, prepare};
+
+use crate::device::{self, Backend};
+use crate::{model_dir, parse_template};
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// JSONL conversations: {"messages":[{"role","content"}]} or {"prompt","completion"} per line.
+    #[arg(long)]
+    data: PathBuf,
+    /// Folder with config.json, model.safetensors and tokenizer.json.
+    #[arg(long, default_value = "models/default")]
+    model: PathBuf,
+    /// Where the adapter (or, with --full, the model) and training_log.jsonl go.
+    #[arg(long, default_value = "runs/latest")]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
+    backend: Backend,
+    #[arg(long, default_value = "plain", value_parser = parse_template)]
+    template: Template,
+    #[arg(long, default_value_t = 8)]
+    rank: usize,
+    #[arg(long, default_value_t = 16.0)]
+    alpha: f64,
+    #[arg(long, default_value_t = 0.0)]
+    dropout: f64,
+    /// Comma-separated projections: q,k,v,o,gate,up,down.
+    #[arg(long, default_value = "q,v")]
+    targets: String,
+    /// Train every weight instead of a LoRA adapter.
+    #[arg(long)]
+    full: bool,
+    #[arg(long, default_value_t = 100)]
+    steps: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+    #[arg(long, default_value_t = 0.01)]
+    weight_decay: f64,
+    /// Global gradient-norm limit (0 disables clipping).
+    #[arg(long, default_value_t = 1.0)]
+    clip: f64,
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    /// Tokens per row; longer conversations are refused with their line number.
+    #[arg(long, default_value_t = 64)]
+    seq: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Share of the conversations held out for evaluation.
+    #[arg(long, default_value_t = 0.1)]
+    heldout: f64,
+    #[arg(long, default_value_t = 10)]
+    eval_every: usize,
+}
+
+fn parse_targets(list: &str) -> Result<Vec<LoraTarget>> {
+    list.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|name| {
+            LoraTarget::parse(name)
+                .with_context(|| format!("unknown LoRA target `{name}` (expected q, k, v, o, gate, up or down)"))
+        })
+        .collect()
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&args.data).with_context(|| format!("cannot read {}", args.data.display()))?;
+    let conversations = parse_jsonl(&text).map_err(|e| anyhow::anyhow!("{}:\n{e}", args.data.display()))?;
+    let lora = (!args.full).then(|| -> Result<LoraConfig> {
+        Ok(LoraConfig { rank: args.rank, alpha: args.alpha, dropout: args.dropout, targets: parse_targets(&args.targets)? })
+    });
+    let lora = lora.transpose()?;
+    let spec = FineTuneSpec {
+        template: args.template,
+        batch_size: args.batch,
+        seq_len: args.seq,
+        heldout_fraction: args.heldout,
+        train: TrainConfig {
+            lora: lora.clone(),
+            learning_rate: args.lr,
+            warmup_steps: args.warmup,
+            min_lr_ratio: 0.1,
+            steps: args.steps,
+            weight_decay: args.weight_decay,
+            grad_clip: (args.clip > 0.0).then_some(args.clip),
+            seed: args.seed,
+            eval_every: args.eval_every,
+        },
+    };
+
+    let (device, adapter) = device::open(args.backend)?;
+    eprintln!("device: {adapter}");
+    let (model, tokenizer) = model_dir::load(&args.model, &device)?;
+    let total = burn::module::Module::num_params(&model);
+    let (mut trainer, summary) = prepare(model, &tokenizer, &conversations, &spec, &device)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
+    let trainable = trainer.model().trainable_params();
+    eprintln!(
+        "data: {} conversations for training ({} tokens, {} carry loss), {} held out",
+        summary.train_conversations, summary.train_tokens, summary.loss_tokens, summary.heldout_conversations
+    );
+    eprintln!("trainable: {trainable} of {total} parameters ({:.2}%)", 100.0 * trainable as f64 / total as f64);
+
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut log = std::fs::File::create(args.out.join("training_log.jsonl"))?;
+    let bar = ProgressBar::new(args.steps as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed}<{eta}] {msg}").expect("template"));
+    let mut heldout = None;
+    while !trainer.is_done() {
+        let event = pollster::block_on(trainer.step())?;
+        writeln!(log, "{}", serde_json::to_string(&event)?)?;
+        heldout = event.heldout_loss.or(heldout);
+        let held = heldout.map(|h| format!(" held-out {h:.4}")).unwrap_or_default();
+        bar.set_message(format!("loss {:.4}{held} lr {:.2e} {:.0} tok/s", event.loss, event.lr, event.tokens_per_s));
+        bar.inc(1);
+    }
+    bar.finish();
+
+    let model = trainer.into_model();
+    match &lora {
+        Some(lora) => {
+            model_dir::save_adapter(&args.out, &model, lora, &args.model.display().to_string())?;
+            eprintln!("adapter saved in {} (PEFT layout)", args.out.display());
+        }
+        None => {
+            model_dir::save(&args.out, &model, &tokenizer)?;
+            eprintln!("model saved in {}", args.out.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! Chat data for instruction fine-tuning: conversations with explicit roles, templates that
+//! render them with role tags, tokenization with Hugging Face `tokenizers`, the assistant-only
+//! loss mask, JSONL import with line-numbered errors, and fixed-shape batches.
+//!
+//! The core API takes text and returns values, never touching the filesystem, so the same code
+//! runs natively and in the page (wasm32). The few `std::fs` helpers (`ChatTokenizer::from_file`,
+//! `read_jsonl_file`, …) are thin wrappers for the command line.
+
+pub mod batch;
+pub mod chat;
+pub mod encode;
+pub mod error;
+pub mod jsonl;
+pub mod split;
+pub mod template;
+pub mod tokenizer;
+
+pub use batch::{Batch, Batcher, fixed_batches, pack_text_batches};
+pub use chat::{Conversation, Message, Role};
+pub use encode::{EncodedConversation, encode_conversation, encode_prompt, validate};
+pub use error::DataError;
+pub use jsonl::{JsonlError, JsonlErrors, JsonlImport, parse_jsonl, parse_jsonl_lenient, read_jsonl_file, to_jsonl};
+pub use split::split_train_heldout;
+pub use template::{Segment, Template, TokenKind};
+pub use tokenizer::{ChatTokenizer, SPECIAL_TOKENS, build_char_tokenizer};

@@ -1,0 +1,180 @@
+//! Hugging Face `tokenizers` behind a small interface, plus a character-level tokenizer builder
+//! for models we train from scratch. Only the pure-Rust (fancy-regex) engine is used, so text
+//! encodes to the same ids natively and in the page.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tokenizers::decoders::fuse::Fuse;
+use tokenizers::models::wordlevel::WordLevel;
+use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
+use tokenizers::{AddedToken, SplitDelimiterBehavior, Tokenizer};
+
+use crate::DataError;
+use crate::template::Template;
+
+pub const PAD: &str = "<|pad|>";
+pub const UNK: &str = "<|unk|>";
+/// Document boundary.
+pub const END_OF_TEXT: &str = "<|endoftext|>";
+/// End of an assistant turn in the plain template.
+pub const END_OF_TURN: &str = "<|eot|>";
+pub const IM_START: &str = "<|im_start|>";
+pub const IM_END: &str = "<|im_end|>";
+
+/// Special tokens every tokenizer we build has, at these ids (0..6).
+pub const SPECIAL_TOKENS: [&str; 6] = [PAD, UNK, END_OF_TEXT, END_OF_TURN, IM_START, IM_END];
+
+#[derive(Clone)]
+pub struct ChatTokenizer {
+    inner: Tokenizer,
+}
+
+impl std::fmt::Debug for ChatTokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChatTokenizer({} tokens)", self.vocab_size())
+    }
+}
+
+impl From<Tokenizer> for ChatTokenizer {
+    fn from(inner: Tokenizer) -> Self {
+        Self { inner }
+    }
+}
+
+impl ChatTokenizer {
+    /// Reads a `tokenizer.json`.
+    pub fn from_json(text: &str) -> Result<Self, DataError> {
+        let inner: Tokenizer = text.parse().map_err(|e| DataError::Tokenizer(format!("tokenizer.json: {e}")))?;
+        Ok(Self { inner })
+    }
+
+    pub fn to_json(&self) -> String {
+        self.inner.to_string(true).expect("a tokenizer serialises to JSON")
+    }
+
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, DataError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| DataError::Io { path: path.into(), source })?;
+        Self::from_json(&text)
+    }
+
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), DataError> {
+        let path = path.as_ref();
+        std::fs::write(path, self.to_json()).map_err(|source| DataError::Io { path: path.into(), source })
+    }
+
+    /// Token ids of `text`, with no special tokens added around it; special-token strings
+    /// inside the text (`<|eot|>`) map to their single ids.
+    pub fn try_encode(&self, text: &str) -> Result<Vec<u32>, DataError> {
+        let encoding =
+            self.inner.encode(text, false).map_err(|e| DataError::Tokenizer(format!("encoding failed: {e}")))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// As [`Self::try_encode`], for tokenizers that cannot fail (ours map unknown characters to
+    /// `<|unk|>`); a failure gives no ids.
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        self.try_encode(text).unwrap_or_default()
+    }
+
+    /// Text of `ids`, special tokens included (the token view shows them).
+    pub fn decode(&self, ids: &[u32]) -> String {
+        self.inner.decode(ids, false).unwrap_or_default()
+    }
+
+    /// Vocabulary size, added tokens included: the model's embedding must have this many rows.
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    pub fn id_to_token(&self, id: u32) -> Option<String> {
+        self.inner.id_to_token(id)
+    }
+
+    /// The padding id (`<|pad|>`, else 0).
+    pub fn pad_id(&self) -> u32 {
+        self.token_id(PAD).unwrap_or(0)
+    }
+}
+
+/// A character-level tokenizer: the specials at ids 0..6, then every distinct character of
+/// `texts` and of the templates' role tags, sorted so the same texts always give the same ids.
+/// Unknown characters map to `<|unk|>`.
+///
+/// It is an ordinary tokenizer.json (WordLevel model, one pre-token per character, a `Fuse`
+/// decoder that joins tokens with nothing between them), so Python's `tokenizers` loads it too.
+pub fn build_char_tokenizer(texts: &[&str]) -> ChatTokenizer {
+    let scaffolding = Template::scaffolding();
+    let chars: BTreeSet<char> = texts.iter().copied().chain([scaffolding.as_str()]).flat_map(str::chars).collect();
+    let vocab = SPECIAL_TOKENS.iter().map(|s| s.to_string()).chain(chars.into_iter().map(String::from)).zip(0u32..);
+    let model = WordLevel::builder()
+        .vocab(vocab.collect())
+        .unk_token(UNK.into())
+        .build()
+        .expect("the vocabulary contains the unknown token");
+    // `[\s\S]` is "any character, newline included" in both fancy-regex and Python's Oniguruma.
+    let every_char = Split::new(SplitPattern::Regex(r"[\s\S]".into()), SplitDelimiterBehavior::Isolated, false)
+        .expect("a valid regex");
+    let mut tokenizer = Tokenizer::new(model);
+    tokenizer.with_pre_tokenizer(Some(every_char)).with_decoder(Some(Fuse::new()));
+    let specials: Vec<AddedToken> = SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect();
+    tokenizer.add_special_tokens(&specials);
+    ChatTokenizer::from(tokenizer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIXED: &str = "臺灣最高的山是哪座?\n玉山 is Taiwan's highest peak.  \n\n  3952 公尺。";
+
+    #[test]
+    fn round_trips_chinese_english_spaces_and_newlines() {
+        let tok = build_char_tokenizer(&[MIXED]);
+        let ids = tok.encode(MIXED);
+        assert_eq!(ids.len(), MIXED.chars().count(), "one token per character");
+        assert!(!ids.contains(&1), "no character is unknown");
+        assert_eq!(tok.decode(&ids), MIXED);
+    }
+
+    #[test]
+    fn json_round_trip_keeps_the_ids() {
+        let tok = build_char_tokenizer(&[MIXED]);
+        let json = tok.to_json();
+        let reloaded = ChatTokenizer::from_json(&json).unwrap();
+        let text = format!("{MIXED}<|eot|>?");
+        assert_eq!(reloaded.encode(&text), tok.encode(&text));
+        assert_eq!(reloaded.vocab_size(), tok.vocab_size());
+        assert_eq!(reloaded.to_json(), json);
+        assert!(ChatTokenizer::from_json("{not json").is_err());
+    }
+
+    #[test]
+    fn special_tokens_sit_at_fixed_ids_and_encode_as_one_token() {
+        let tok = build_char_tokenizer(&["ab"]);
+        for (id, t) in SPECIAL_TOKENS.iter().enumerate() {
+            assert_eq!(tok.token_id(t), Some(id as u32));
+            assert_eq!(tok.id_to_token(id as u32).as_deref(), Some(*t));
+        }
+        let (a, b) = (tok.token_id("a").unwrap(), tok.token_id("b").unwrap());
+        assert_eq!(tok.encode("a<|eot|>b"), vec![a, 3, b]);
+        assert_eq!(tok.encode("<|im_start|>a<|im_end|>"), vec![4, a, 5]);
+        assert_eq!(tok.decode(&[a, 3, b]), "a<|eot|>b");
+    }
+
+    #[test]
+    fn characters_are_sorted_after_the_specials_and_unknowns_map_to_unk() {
+        let tok = build_char_tokenizer(&["ba", "b"]);
+        assert!(tok.token_id("a").unwrap() >= 6);
+        assert_eq!(tok.token_id("b"), Some(tok.token_id("a").unwrap() + 1));
+        assert_eq!(tok.encode("a狗"), vec![tok.token_id("a").unwrap(), 1]);
+        // The templates' tags are covered even when the data lacks them.
+        assert!(!tok.encode("使用者: AI: 系統: assistant\n").contains(&1));
+        assert_eq!(build_char_tokenizer(&["ba"]).to_json(), build_char_tokenizer(&["ab"]).to_json());
+    }
+}

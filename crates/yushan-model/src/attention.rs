@@ -1,0 +1,111 @@
+//! Multi-head self-attention with grouped-query heads, RoPE and a fixed-capacity KV cache.
+
+use burn::module::Module;
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor};
+
+use crate::config::{Architecture, ModelConfig};
+use crate::dense::Dense;
+use crate::positions::Positions;
+use crate::rng::SplitMix64;
+
+#[derive(Module, Debug)]
+pub struct Attention {
+    pub q_proj: Dense,
+    pub k_proj: Dense,
+    pub v_proj: Dense,
+    pub o_proj: Dense,
+    pub num_heads: usize,
+    pub num_kv_heads: usize,
+    pub head_dim: usize,
+}
+
+/// Keys and values of one layer for every cache slot, [batch, kv_heads, capacity, head_dim].
+/// Slots are written by a one-hot blend rather than a growing concat, so every decoding step
+/// has the same shapes (and the GPU compiles its kernels once).
+#[derive(Clone, Debug)]
+pub struct LayerCache {
+    pub keys: Tensor<4>,
+    pub values: Tensor<4>,
+}
+
+impl LayerCache {
+    pub fn new(batch: usize, kv_heads: usize, capacity: usize, head_dim: usize, device: &Device) -> Self {
+        Self {
+            keys: Tensor::zeros([batch, kv_heads, capacity, head_dim], device),
+            values: Tensor::zeros([batch, kv_heads, capacity, head_dim], device),
+        }
+    }
+
+    fn write(&mut self, keys: Tensor<4>, values: Tensor<4>, slot: Tensor<1>) -> (Tensor<4>, Tensor<4>) {
+        let [_, _, capacity, _] = self.keys.dims();
+        let slot = slot.reshape([1, 1, capacity, 1]);
+        let keep = slot.clone().neg() + 1.0;
+        self.keys = self.keys.clone() * keep.clone() + keys * slot.clone();
+        self.values = self.values.clone() * keep + values * slot;
+        (self.keys.clone(), self.values.clone())
+    }
+}
+
+impl Attention {
+    pub fn init(config: &ModelConfig, rng: &mut SplitMix64, out_std: f64, device: &Device) -> Self {
+        let d = config.hidden_size;
+        let head_dim = config.head_dim();
+        let kv = config.num_kv_heads * head_dim;
+        let qkv_bias = config.attention_bias || config.architecture == Architecture::Gpt2;
+        let o_bias = config.architecture == Architecture::Gpt2;
+        Self {
+            q_proj: Dense::init(d, d, qkv_bias, 0.02, &mut rng.fork(), device),
+            k_proj: Dense::init(d, kv, qkv_bias, 0.02, &mut rng.fork(), device),
+            v_proj: Dense::init(d, kv, qkv_bias, 0.02, &mut rng.fork(), device),
+            o_proj: Dense::init(d, d, o_bias, out_std, &mut rng.fork(), device),
+            num_heads: config.num_heads,
+            num_kv_heads: config.num_kv_heads,
+            head_dim,
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<3>, positions: &Positions, cache: Option<&mut LayerCache>) -> Tensor<3> {
+        let [batch, len, _] = x.dims();
+        let split = |t: Tensor<3>, heads: usize| t.reshape([batch, len, heads, self.head_dim]).swap_dims(1, 2);
+        let mut q = split(self.q_proj.forward(x.clone()), self.num_heads);
+        let mut k = split(self.k_proj.forward(x.clone()), self.num_kv_heads);
+        let v = split(self.v_proj.forward(x), self.num_kv_heads);
+        if let Some((cos, sin)) = &positions.rope {
+            q = apply_rope(q, cos.clone(), sin.clone());
+            k = apply_rope(k, cos.clone(), sin.clone());
+        }
+        let (k, v) = match (cache, &positions.write_slot) {
+            (Some(cache), Some(slot)) => cache.write(k, v, slot.clone()),
+            _ => (k, v),
+        };
+        let (k, v) = (self.repeat_kv(k), self.repeat_kv(v));
+
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale) + positions.mask.clone().unsqueeze::<4>();
+        let out = softmax(scores, 3).matmul(v);
+        let out = out.swap_dims(1, 2).reshape([batch, len, self.num_heads * self.head_dim]);
+        self.o_proj.forward(out)
+    }
+
+    /// Grouped-query attention: each key/value head serves `num_heads / num_kv_heads` query
+    /// heads, in the order Hugging Face's `repeat_kv` uses.
+    fn repeat_kv(&self, t: Tensor<4>) -> Tensor<4> {
+        let groups = self.num_heads / self.num_kv_heads;
+        if groups == 1 {
+            return t;
+        }
+        let [b, h, s, d] = t.dims();
+        t.unsqueeze_dim::<5>(2).repeat_dim(2, groups).reshape([b, h * groups, s, d])
+    }
+}
+
+/// x·cos + rotate_half(x)·sin, with rotate_half([x1, x2]) = [-x2, x1].
+fn apply_rope(x: Tensor<4>, cos: Tensor<2>, sin: Tensor<2>) -> Tensor<4> {
+    let [_, _, _, d] = x.dims();
+    let half = d / 2;
+    let x1 = x.clone().narrow(3, 0, half);
+    let x2 = x.clone().narrow(3, half, half);
+    let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
+    x * cos.unsqueeze::<4>() + rotated * sin.unsqueeze::<4>()
+}

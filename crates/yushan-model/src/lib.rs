@@ -1,0 +1,25 @@
+//! Decoder-only transformers (GPT-2 and Llama/Qwen style) with LoRA adapters, in burn.
+//! Model code has no backend parameter: burn's `Device` picks wgpu, the CPU or autodiff.
+
+pub mod attention;
+pub mod config;
+pub mod dense;
+pub mod lora;
+pub mod mlp;
+pub mod model;
+pub mod norm;
+pub mod positions;
+pub use yushan_rng as rng;
+pub mod weights;
+
+pub use config::{Architecture, ModelConfig};
+pub use lora::{LoraConfig, LoraTarget};
+pub use model::{KvCache, Model};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("invalid model config: {0}")]
+    Config(String),
+    #[error("{0}")]
+    Weights(String),
+}

@@ -1,0 +1,129 @@
+//! LoRA settings and the adapter factors attached to a projection.
+
+use burn::module::{Module, Param};
+use burn::nn::{Dropout, DropoutConfig};
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::rng::SplitMix64;
+
+/// The projections an adapter can attach to; names follow Hugging Face / PEFT module names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LoraTarget {
+    #[serde(rename = "q_proj")]
+    Q,
+    #[serde(rename = "k_proj")]
+    K,
+    #[serde(rename = "v_proj")]
+    V,
+    #[serde(rename = "o_proj")]
+    O,
+    #[serde(rename = "gate_proj")]
+    Gate,
+    #[serde(rename = "up_proj")]
+    Up,
+    #[serde(rename = "down_proj")]
+    Down,
+}
+
+impl LoraTarget {
+    pub const ALL: [LoraTarget; 7] = [
+        Self::Q,
+        Self::K,
+        Self::V,
+        Self::O,
+        Self::Gate,
+        Self::Up,
+        Self::Down,
+    ];
+
+    /// PEFT module name (`q_proj`, …).
+    pub fn module_name(self) -> &'static str {
+        match self {
+            Self::Q => "q_proj",
+            Self::K => "k_proj",
+            Self::V => "v_proj",
+            Self::O => "o_proj",
+            Self::Gate => "gate_proj",
+            Self::Up => "up_proj",
+            Self::Down => "down_proj",
+        }
+    }
+
+    /// Accepts the short names (`q`, `gate`) and the PEFT names (`q_proj`).
+    pub fn parse(name: &str) -> Option<Self> {
+        let short = name.trim().trim_end_matches("_proj");
+        Self::ALL.into_iter().find(|t| t.module_name().trim_end_matches("_proj") == short)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoraConfig {
+    pub rank: usize,
+    pub alpha: f64,
+    #[serde(default)]
+    pub dropout: f64,
+    pub targets: Vec<LoraTarget>,
+}
+
+impl LoraConfig {
+    pub fn new(rank: usize, alpha: f64, targets: &[LoraTarget]) -> Self {
+        Self { rank, alpha, dropout: 0.0, targets: targets.to_vec() }
+    }
+
+    pub fn scaling(&self) -> f64 {
+        self.alpha / self.rank as f64
+    }
+}
+
+/// `y += scale · dropout(x) · A · B`, with A: [in, r] random and B: [r, out] zero, so a fresh
+/// adapter leaves the model's outputs unchanged.
+#[derive(Module, Debug)]
+pub struct LoraAdapter {
+    pub a: Param<Tensor<2>>,
+    pub b: Param<Tensor<2>>,
+    pub scale: f64,
+    pub dropout: Dropout,
+}
+
+impl LoraAdapter {
+    /// A ~ Kaiming-uniform as PEFT initialises it (bound 1/sqrt(in)), B = 0.
+    pub fn new(d_in: usize, d_out: usize, config: &LoraConfig, rng: &mut SplitMix64, device: &Device) -> Self {
+        let bound = 1.0 / (d_in as f64).sqrt();
+        let a: Vec<f32> = (0..d_in * config.rank)
+            .map(|_| ((rng.next_f64() * 2.0 - 1.0) * bound) as f32)
+            .collect();
+        let a = Tensor::from_data(TensorData::new(a, [d_in, config.rank]), device);
+        let b = Tensor::zeros([config.rank, d_out], device);
+        Self::from_factors(a, b, config)
+    }
+
+    pub fn from_factors(a: Tensor<2>, b: Tensor<2>, config: &LoraConfig) -> Self {
+        Self {
+            a: Param::from_tensor(a),
+            b: Param::from_tensor(b),
+            scale: config.scaling(),
+            dropout: DropoutConfig::new(config.dropout).init(),
+        }
+    }
+
+    pub fn rank(&self) -> usize {
+        self.a.dims()[1]
+    }
+
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let x = self.dropout.forward(x);
+        let low = x.matmul(unsqueeze_as::<D>(self.a.val()));
+        low.matmul(unsqueeze_as::<D>(self.b.val())).mul_scalar(self.scale)
+    }
+
+    /// The dense update `scale · A · B` ([in, out]) that merging adds to the base weight.
+    pub fn delta(&self) -> Tensor<2> {
+        self.a.val().matmul(self.b.val()).mul_scalar(self.scale)
+    }
+}
+
+/// Lifts a matrix to rank D so it broadcasts in a batched matmul.
+pub(crate) fn unsqueeze_as<const D: usize>(w: Tensor<2>) -> Tensor<D> {
+    w.unsqueeze::<D>()
+}

@@ -1,0 +1,38 @@
+//! The feed-forward half of a block: GELU (GPT-2) or SwiGLU (Llama/Qwen).
+
+use burn::module::Module;
+use burn::tensor::activation::{gelu_approximate, silu};
+use burn::tensor::{Device, Tensor};
+
+use crate::config::{Architecture, ModelConfig};
+use crate::dense::Dense;
+use crate::rng::SplitMix64;
+
+#[derive(Module, Debug)]
+pub struct Mlp {
+    /// SwiGLU's gate; absent for GPT-2.
+    pub gate_proj: Option<Dense>,
+    pub up_proj: Dense,
+    pub down_proj: Dense,
+}
+
+impl Mlp {
+    pub fn init(config: &ModelConfig, rng: &mut SplitMix64, out_std: f64, device: &Device) -> Self {
+        let (d, ff) = (config.hidden_size, config.intermediate_size);
+        let gpt2 = config.architecture == Architecture::Gpt2;
+        Self {
+            gate_proj: (!gpt2).then(|| Dense::init(d, ff, false, 0.02, &mut rng.fork(), device)),
+            up_proj: Dense::init(d, ff, gpt2, 0.02, &mut rng.fork(), device),
+            down_proj: Dense::init(ff, d, gpt2, out_std, &mut rng.fork(), device),
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let hidden = match &self.gate_proj {
+            Some(gate) => silu(gate.forward(x.clone())) * self.up_proj.forward(x),
+            // GPT-2's "gelu_new" is the tanh approximation.
+            None => gelu_approximate(self.up_proj.forward(x)),
+        };
+        self.down_proj.forward(hidden)
+    }
+}

@@ -1,0 +1,251 @@
+//! The decoder: embeddings, a stack of pre-norm blocks, a final norm and the output head.
+
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::attention::{Attention, LayerCache};
+use crate::config::{Architecture, ModelConfig};
+use crate::dense::Dense;
+use crate::lora::{LoraConfig, LoraTarget};
+use crate::mlp::Mlp;
+use crate::norm::Norm;
+use crate::positions::Positions;
+use crate::rng::SplitMix64;
+
+#[derive(Module, Debug)]
+pub struct Block {
+    pub input_norm: Norm,
+    pub attention: Attention,
+    pub post_attention_norm: Norm,
+    pub mlp: Mlp,
+}
+
+impl Block {
+    fn forward(&self, x: Tensor<3>, positions: &Positions, cache: Option<&mut LayerCache>) -> Tensor<3> {
+        let x = x.clone() + self.attention.forward(self.input_norm.forward(x), positions, cache);
+        x.clone() + self.mlp.forward(self.post_attention_norm.forward(x))
+    }
+
+    /// The projection a LoRA target names in this block.
+    pub fn projection_mut(&mut self, target: LoraTarget) -> Option<&mut Dense> {
+        match target {
+            LoraTarget::Q => Some(&mut self.attention.q_proj),
+            LoraTarget::K => Some(&mut self.attention.k_proj),
+            LoraTarget::V => Some(&mut self.attention.v_proj),
+            LoraTarget::O => Some(&mut self.attention.o_proj),
+            LoraTarget::Gate => self.mlp.gate_proj.as_mut(),
+            LoraTarget::Up => Some(&mut self.mlp.up_proj),
+            LoraTarget::Down => Some(&mut self.mlp.down_proj),
+        }
+    }
+
+    pub fn projection(&self, target: LoraTarget) -> Option<&Dense> {
+        match target {
+            LoraTarget::Q => Some(&self.attention.q_proj),
+            LoraTarget::K => Some(&self.attention.k_proj),
+            LoraTarget::V => Some(&self.attention.v_proj),
+            LoraTarget::O => Some(&self.attention.o_proj),
+            LoraTarget::Gate => self.mlp.gate_proj.as_ref(),
+            LoraTarget::Up => Some(&self.mlp.up_proj),
+            LoraTarget::Down => Some(&self.mlp.down_proj),
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Model {
+    /// [vocab, hidden]
+    pub embed_tokens: Param<Tensor<2>>,
+    /// [max_seq_len, hidden], GPT-2 only.
+    pub embed_positions: Option<Param<Tensor<2>>>,
+    pub layers: Vec<Block>,
+    pub norm: Norm,
+    /// Absent when the embeddings are tied.
+    pub lm_head: Option<Dense>,
+    #[module(skip)]
+    pub config: ModelConfig,
+}
+
+/// Keys and values of every layer for cached generation.
+#[derive(Clone, Debug)]
+pub struct KvCache {
+    pub layers: Vec<LayerCache>,
+    pub capacity: usize,
+}
+
+impl Model {
+    /// Random initialisation from a seed (GPT-2's scheme: N(0, 0.02), residual outputs scaled
+    /// by 1/sqrt(2·layers)); the same seed gives the same weights on every backend.
+    pub fn init(config: &ModelConfig, seed: u64, device: &Device) -> Self {
+        config.validate().expect("valid model config");
+        let mut rng = SplitMix64::new(seed);
+        let d = config.hidden_size;
+        let gpt2 = config.architecture == Architecture::Gpt2;
+        let out_std = 0.02 / (2.0 * config.num_layers as f64).sqrt();
+        let norm = |device: &Device| {
+            if gpt2 {
+                Norm::layer_norm(d, config.norm_eps, device)
+            } else {
+                Norm::rms_norm(d, config.norm_eps, device)
+            }
+        };
+        let embed = rng.fork().normal_vec(config.vocab_size * d, 0.02);
+        let embed_positions = gpt2.then(|| {
+            let pos = rng.fork().normal_vec(config.max_seq_len * d, 0.01);
+            Param::from_tensor(Tensor::from_data(TensorData::new(pos, [config.max_seq_len, d]), device))
+        });
+        let layers = (0..config.num_layers)
+            .map(|_| {
+                let mut layer_rng = rng.fork();
+                Block {
+                    input_norm: norm(device),
+                    attention: Attention::init(config, &mut layer_rng, out_std, device),
+                    post_attention_norm: norm(device),
+                    mlp: Mlp::init(config, &mut layer_rng, out_std, device),
+                }
+            })
+            .collect();
+        let mut head_rng = rng.fork();
+        Self {
+            embed_tokens: Param::from_tensor(Tensor::from_data(
+                TensorData::new(embed, [config.vocab_size, d]),
+                device,
+            )),
+            embed_positions,
+            layers,
+            norm: norm(device),
+            lm_head: (!config.tie_embeddings)
+                .then(|| Dense::init(d, config.vocab_size, false, 0.02, &mut head_rng, device)),
+            config: config.clone(),
+        }
+    }
+
+    pub fn device(&self) -> Device {
+        self.embed_tokens.device()
+    }
+
+    /// Final hidden states, [batch, len, hidden], for tokens at positions 0..len.
+    pub fn forward_hidden(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let [_, len] = tokens.dims();
+        let positions = Positions::causal(&self.config, len, &tokens.device());
+        self.run(tokens, &positions)
+    }
+
+    /// Logits, [batch, len, vocab].
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        self.logits(self.forward_hidden(tokens))
+    }
+
+    pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => hidden.matmul(self.embed_tokens.val().transpose().unsqueeze::<3>()),
+        }
+    }
+
+    pub fn new_cache(&self, batch: usize, capacity: usize) -> KvCache {
+        let device = self.device();
+        let c = &self.config;
+        let capacity = capacity.min(c.max_seq_len);
+        KvCache {
+            layers: (0..c.num_layers)
+                .map(|_| LayerCache::new(batch, c.num_kv_heads, capacity, c.head_dim(), &device))
+                .collect(),
+            capacity,
+        }
+    }
+
+    /// Logits for one new token per row at position `pos`, [batch, vocab], writing its keys
+    /// and values into the cache.
+    pub fn decode_step(&self, tokens: Tensor<2, Int>, pos: usize, cache: &mut KvCache) -> Tensor<2> {
+        let positions = Positions::decode_step(&self.config, pos, cache.capacity, &tokens.device());
+        let hidden = self.run_cached(tokens, &positions, cache);
+        let batch = hidden.dims()[0];
+        let logits = self.logits(hidden);
+        let vocab = logits.dims()[2];
+        logits.reshape([batch, vocab])
+    }
+
+    fn embed(&self, tokens: Tensor<2, Int>, positions: &Positions) -> Tensor<3> {
+        let [batch, len] = tokens.dims();
+        let d = self.config.hidden_size;
+        let x = self.embed_tokens.val().select(0, tokens.reshape([batch * len])).reshape([batch, len, d]);
+        match &self.embed_positions {
+            Some(table) => x + table.val().select(0, positions.ids.clone()).unsqueeze::<3>(),
+            None => x,
+        }
+    }
+
+    fn run(&self, tokens: Tensor<2, Int>, positions: &Positions) -> Tensor<3> {
+        let mut x = self.embed(tokens, positions);
+        for layer in &self.layers {
+            x = layer.forward(x, positions, None);
+        }
+        self.norm.forward(x)
+    }
+
+    fn run_cached(&self, tokens: Tensor<2, Int>, positions: &Positions, cache: &mut KvCache) -> Tensor<3> {
+        let mut x = self.embed(tokens, positions);
+        for (layer, layer_cache) in self.layers.iter().zip(cache.layers.iter_mut()) {
+            x = layer.forward(x, positions, Some(layer_cache));
+        }
+        self.norm.forward(x)
+    }
+
+    /// Freezes every base weight and attaches fresh adapters on the chosen projections.
+    pub fn with_lora(mut self, config: &LoraConfig, seed: u64) -> Self {
+        self = self.no_grad();
+        let mut rng = SplitMix64::new(seed);
+        for layer in &mut self.layers {
+            for &target in &config.targets {
+                let mut layer_rng = rng.fork();
+                if let Some(dense) = layer.projection_mut(target) {
+                    dense.attach_lora(config, &mut layer_rng);
+                }
+            }
+        }
+        self
+    }
+
+    /// Folds every adapter into its base weight.
+    pub fn merge_lora(mut self) -> Self {
+        for layer in &mut self.layers {
+            for target in LoraTarget::ALL {
+                if let Some(dense) = layer.projection_mut(target) {
+                    dense.merge_lora();
+                }
+            }
+        }
+        self
+    }
+
+    /// Drops every adapter, leaving the base model.
+    pub fn without_lora(mut self) -> Self {
+        for layer in &mut self.layers {
+            for target in LoraTarget::ALL {
+                if let Some(dense) = layer.projection_mut(target) {
+                    dense.lora = None;
+                }
+            }
+        }
+        self
+    }
+
+    pub fn has_lora(&self) -> bool {
+        self.layers
+            .iter()
+            .any(|l| LoraTarget::ALL.iter().any(|&t| l.projection(t).is_some_and(|d| d.lora.is_some())))
+    }
+
+    /// Parameters a fine-tune trains: the adapter factors under LoRA, every weight otherwise.
+    pub fn trainable_params(&self) -> usize {
+        if !self.has_lora() {
+            return self.num_params();
+        }
+        self.layers
+            .iter()
+            .flat_map(|l| LoraTarget::ALL.into_iter().filter_map(move |t| l.projection(t)?.lora.as_ref()))
+            .map(|lora| lora.a.num_params() + lora.b.num_params())
+            .sum()
+    }
+}

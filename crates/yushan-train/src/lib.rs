@@ -1,0 +1,30 @@
+//! Fine-tuning, evaluation, generation and benchmarks for yushan models. Every front end (the
+//! CLI, the page's worker) drives the same `Trainer` and consumes the same `StepEvent`s.
+
+pub mod bench;
+pub mod clip;
+pub mod events;
+pub mod finetune;
+pub mod generate;
+pub mod loss;
+pub mod schedule;
+pub mod trainer;
+
+pub use events::StepEvent;
+pub use finetune::{DataSummary, FineTuneSpec, answer, prepare};
+pub use generate::{Generation, SamplingConfig, StopReason, generate};
+pub use trainer::{BatchSource, TrainConfig, Trainer, evaluate_loss};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("invalid training settings: {0}")]
+    Config(String),
+    #[error("training diverged at step {step}: loss is {loss}")]
+    Diverged { step: usize, loss: f32 },
+    #[error("device error: {0}")]
+    Device(String),
+    #[error(transparent)]
+    Model(#[from] yushan_model::ModelError),
+    #[error(transparent)]
+    Data(#[from] yushan_data::DataError),
+}
