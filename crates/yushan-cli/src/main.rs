@@ -4,8 +4,8 @@ mod bench;
 mod chat;
 mod device;
 mod eval;
-mod init;
 mod model_dir;
+mod pretrain;
 mod train;
 
 use std::path::PathBuf;
@@ -32,8 +32,8 @@ enum Command {
     Chat(ChatArgs),
     /// Held-out loss and answers on a JSONL file.
     Eval(eval::EvalArgs),
-    /// Write a randomly initialised model with a character tokenizer built from text files.
-    Init(init::InitArgs),
+    /// Build a character tokenizer and a model from text files, and train it on the text.
+    Pretrain(pretrain::PretrainArgs),
     /// Training throughput on the fixed benchmark shapes (shared/BENCH.md).
     Bench(BenchArgs),
 }
@@ -133,7 +133,7 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(args) => chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt),
         Command::Chat(args) => chat::repl(&args.model, &args.sampling, args.system.as_deref()),
         Command::Eval(args) => eval::run(args),
-        Command::Init(args) => init::run(args),
+        Command::Pretrain(args) => pretrain::run(args),
         Command::Bench(args) => {
             let backends: Vec<Backend> = match args.backend.as_str() {
                 "all" => vec![Backend::Wgpu, Backend::Cpu],

@@ -1,0 +1,139 @@
+//! `yushan pretrain`: a character tokenizer over text files, a randomly initialised model, and
+//! (with --steps > 0) next-token training of every weight on the packed text.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use yushan_data::{Batch, build_char_tokenizer, pack_text_batches, parse_jsonl_lenient};
+use yushan_model::{Model, ModelConfig};
+use yushan_train::{TrainConfig, Trainer};
+
+use crate::device::{self, Backend};
+use crate::model_dir;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Arch {
+    Gpt2,
+    Llama,
+}
+
+#[derive(Args)]
+pub struct PretrainArgs {
+    /// Plain-text corpus files (documents separated by <|endoftext|>).
+    #[arg(long, required = true, num_args = 1..)]
+    text: Vec<PathBuf>,
+    /// Extra files whose characters join the vocabulary (e.g. the fine-tuning data).
+    #[arg(long, num_args = 1..)]
+    vocab_from: Vec<PathBuf>,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
+    backend: Backend,
+    #[arg(long, value_enum, default_value_t = Arch::Llama)]
+    arch: Arch,
+    #[arg(long, default_value_t = 64)]
+    hidden: usize,
+    #[arg(long, default_value_t = 2)]
+    layers: usize,
+    #[arg(long, default_value_t = 4)]
+    heads: usize,
+    #[arg(long, default_value_t = 2)]
+    kv_heads: usize,
+    #[arg(long, default_value_t = 128)]
+    ff: usize,
+    #[arg(long, default_value_t = 128)]
+    context: usize,
+    /// Training steps; 0 writes the untrained model.
+    #[arg(long, default_value_t = 0)]
+    steps: usize,
+    #[arg(long, default_value_t = 3e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    #[arg(long, default_value_t = 64)]
+    seq: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// Cycles through the packed windows, a fresh seeded order every pass.
+struct Epochs {
+    batches: Vec<Batch>,
+    next: usize,
+}
+
+impl yushan_train::BatchSource for Epochs {
+    fn next_batch(&mut self) -> Batch {
+        let batch = self.batches[self.next % self.batches.len()].clone();
+        self.next += 1;
+        batch
+    }
+}
+
+pub fn run(args: PretrainArgs) -> Result<()> {
+    let read = |p: &PathBuf| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
+    let corpus: String = args.text.iter().map(read).collect::<Result<Vec<_>>>()?.join("\n");
+    let extra: Vec<String> = args.vocab_from.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<_>>()?;
+    let mut vocab_texts: Vec<&str> = vec![corpus.as_str()];
+    vocab_texts.extend(extra.iter().map(|s| s.as_str()));
+    // The tokenizer adds the templates' role tags and special tokens itself.
+    let tokenizer = build_char_tokenizer(&vocab_texts);
+    let vocab = tokenizer.vocab_size();
+    let config = match args.arch {
+        Arch::Gpt2 => ModelConfig::gpt2(vocab, args.hidden, args.layers, args.heads, args.ff, args.context),
+        Arch::Llama => ModelConfig::llama(vocab, args.hidden, args.layers, args.heads, args.kv_heads, args.ff, args.context),
+    };
+    config.validate()?;
+    let (device, adapter) = device::open(args.backend)?;
+    let model = Model::init(&config, args.seed, &device);
+    let params = burn::module::Module::num_params(&model);
+    eprintln!("model: {params} parameters, vocabulary of {vocab} characters; device: {adapter}");
+
+    let model = if args.steps == 0 {
+        model
+    } else {
+        let ids = tokenizer.encode(&corpus);
+        let batches = pack_text_batches(&ids, args.batch, args.seq, args.seed);
+        anyhow::ensure!(!batches.is_empty(), "the corpus ({} tokens) is shorter than one window", ids.len());
+        eprintln!("corpus: {} tokens in {} batches of {}×{}", ids.len(), batches.len(), args.batch, args.seq);
+        let config = TrainConfig {
+            lora: None,
+            learning_rate: args.lr,
+            warmup_steps: (args.steps / 20).max(1),
+            min_lr_ratio: 0.1,
+            steps: args.steps,
+            weight_decay: 0.01,
+            grad_clip: Some(1.0),
+            seed: args.seed,
+            eval_every: 0,
+        };
+        let mut trainer = Trainer::new(model, config, Box::new(Epochs { batches, next: 0 }), vec![], &device)?;
+        std::fs::create_dir_all(&args.out)?;
+        let mut log = std::fs::File::create(args.out.join("pretrain_log.jsonl"))?;
+        let bar = ProgressBar::new(args.steps as u64);
+        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed}<{eta}] {msg}").expect("template"));
+        while !trainer.is_done() {
+            let event = pollster::block_on(trainer.step())?;
+            writeln!(log, "{}", serde_json::to_string(&event)?)?;
+            bar.set_message(format!("loss {:.4} {:.0} tok/s", event.loss, event.tokens_per_s));
+            bar.inc(1);
+        }
+        bar.finish();
+        trainer.into_model()
+    };
+    model_dir::save(&args.out, &model, &tokenizer)?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// The message contents of a JSONL chat file, or the text itself when it holds no conversations.
+fn message_text(text: &str) -> String {
+    let import = parse_jsonl_lenient(text);
+    if import.conversations.is_empty() {
+        return text.to_string();
+    }
+    import.conversations.iter().flat_map(|(_, c)| c.messages.iter().map(|m| m.content.as_str())).collect::<Vec<_>>().join("\n")
+}

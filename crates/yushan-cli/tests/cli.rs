@@ -1,0 +1,69 @@
+//! The `yushan` binary as a user runs it: build a model, fine-tune it, ask it, break its input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn yushan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yushan")).args(args).output().expect("the yushan binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+const PAIRS: &str = r#"{"messages":[{"role":"user","content":"臺灣最高的山是哪座?"},{"role":"assistant","content":"玉山"}]}
+{"messages":[{"role":"user","content":"世界最長的河是哪條?"},{"role":"assistant","content":"尼羅河"}]}
+{"prompt":"日本的首都是哪裡?","completion":"東京"}
+"#;
+
+#[test]
+fn pretrain_train_generate_and_export_a_peft_adapter() {
+    let dir = tempdir("flow");
+    let data = dir.join("pairs.jsonl");
+    std::fs::write(&data, PAIRS).unwrap();
+    let corpus = dir.join("corpus.txt");
+    std::fs::write(&corpus, "臺灣最高的山是玉山。世界最長的河是尼羅河。日本的首都是東京。\n<|endoftext|>\n".repeat(20)).unwrap();
+    let model = dir.join("model");
+    let run = dir.join("run");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+
+    let out = yushan(&["pretrain", "--backend", "cpu", "--text", &s(&corpus), "--vocab-from", &s(&data), "--out", &s(&model),
+        "--hidden", "32", "--ff", "64", "--context", "48", "--steps", "200", "--lr", "1e-2", "--batch", "4", "--seq", "32"]);
+    assert!(out.status.success(), "{}", text(&out));
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        assert!(model.join(file).exists(), "pretrain wrote no {file}");
+    }
+
+    let out = yushan(&["train", "--backend", "cpu", "--model", &s(&model), "--data", &s(&data), "--out", &s(&run),
+        "--steps", "120", "--lr", "1e-2", "--batch", "3", "--seq", "32", "--heldout", "0", "--targets", "q,k,v,o,gate,up,down"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = std::fs::read_to_string(run.join("training_log.jsonl")).unwrap();
+    let losses: Vec<f64> = log.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"].as_f64().unwrap()).collect();
+    assert_eq!(losses.len(), 120);
+    assert!(losses[119] < losses[0] / 4.0, "loss {} -> {}", losses[0], losses[119]);
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("adapter_config.json")).unwrap()).unwrap();
+    assert_eq!(config["peft_type"], "LORA");
+
+    let out = yushan(&["generate", "--backend", "cpu", "--model", &s(&model), "--adapter", &s(&run), "--prompt", "臺灣最高的山是哪座?"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "玉山");
+}
+
+#[test]
+fn a_bad_jsonl_line_is_reported_with_its_line_and_field() {
+    let dir = tempdir("bad");
+    let data = dir.join("bad.jsonl");
+    std::fs::write(&data, format!("{PAIRS}{{\"messages\":[{{\"role\":\"bot\",\"content\":\"hi\"}}]}}\n")).unwrap();
+    let out = yushan(&["train", "--backend", "cpu", "--data", data.to_str().unwrap(), "--out", dir.join("run").to_str().unwrap()]);
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(message.contains("line 4: messages[0].role: unknown role \"bot\""), "{message}");
+    assert!(!dir.join("run").exists(), "a failed run must not leave an output folder");
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("yushan-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
