@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use yushan_data::{Template, parse_jsonl};
+use yushan_data::{DataError, JsonlErrors, Template, parse_jsonl_lenient};
 use yushan_model::{LoraConfig, LoraTarget};
-use yushan_train::{FineTuneSpec, TrainConfig, prepare};
+use yushan_train::{FineTuneSpec, TrainConfig, TrainError, prepare};
 
 use crate::device::{self, Backend};
 use crate::{model_dir, parse_template};
@@ -78,7 +78,11 @@ fn parse_targets(list: &str) -> Result<Vec<LoraTarget>> {
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let text = std::fs::read_to_string(&args.data).with_context(|| format!("cannot read {}", args.data.display()))?;
-    let conversations = parse_jsonl(&text).map_err(|e| anyhow::anyhow!("{}:\n{e}", args.data.display()))?;
+    let import = parse_jsonl_lenient(&text);
+    if !import.errors.is_empty() {
+        anyhow::bail!("{}:\n{}", args.data.display(), JsonlErrors(import.errors));
+    }
+    let (lines, conversations): (Vec<usize>, Vec<_>) = import.conversations.into_iter().unzip();
     let lora = (!args.full).then(|| -> Result<LoraConfig> {
         Ok(LoraConfig { rank: args.rank, alpha: args.alpha, dropout: args.dropout, targets: parse_targets(&args.targets)? })
     });
@@ -105,8 +109,13 @@ pub fn run(args: TrainArgs) -> Result<()> {
     eprintln!("device: {adapter}");
     let (model, tokenizer) = model_dir::load(&args.model, &device)?;
     let total = burn::module::Module::num_params(&model);
-    let (mut trainer, summary) = prepare(model, &tokenizer, &conversations, &spec, &device)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.data.display()))?;
+    let (mut trainer, summary) = prepare(model, &tokenizer, &conversations, &spec, &device).map_err(|e| match e {
+        // Name the file line of the conversation at fault, not only its position.
+        TrainError::Data(e @ DataError::Conversation { index, .. }) => {
+            anyhow::anyhow!("{}: {}", args.data.display(), e.at_line(lines[index]))
+        }
+        other => anyhow::anyhow!("{}: {other}", args.data.display()),
+    })?;
     let trainable = trainer.model().trainable_params();
     eprintln!(
         "data: {} conversations for training ({} tokens, {} carry loss), {} held out",

@@ -59,6 +59,17 @@ fn a_bad_jsonl_line_is_reported_with_its_line_and_field() {
     let message = text(&out);
     assert!(message.contains("line 4: messages[0].role: unknown role \"bot\""), "{message}");
     assert!(!dir.join("run").exists(), "a failed run must not leave an output folder");
+
+    // A conversation too long for the sequence length is named by its file line.
+    std::fs::write(&data, format!("\n{PAIRS}")).unwrap();
+    let model = dir.join("model");
+    let out = yushan(&["pretrain", "--backend", "cpu", "--text", data.to_str().unwrap(), "--out", model.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = yushan(&["train", "--backend", "cpu", "--data", data.to_str().unwrap(), "--model", model.to_str().unwrap(),
+        "--seq", "8", "--out", dir.join("run").to_str().unwrap()]);
+    let message = text(&out);
+    assert!(!out.status.success());
+    assert!(message.contains("(line 2)") && message.contains("the limit is 9"), "{message}");
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
