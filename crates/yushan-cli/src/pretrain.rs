@@ -22,7 +22,8 @@ enum Arch {
 
 #[derive(Args)]
 pub struct PretrainArgs {
-    /// Plain-text corpus files (documents separated by <|endoftext|>).
+    /// Corpus files: plain text (documents separated by <|endoftext|>), or JSONL chat files
+    /// whose conversations become plain documents (contents only, no role tags).
     #[arg(long, required = true, num_args = 1..)]
     text: Vec<PathBuf>,
     /// Extra files whose characters join the vocabulary (e.g. the fine-tuning data).
@@ -75,7 +76,7 @@ impl yushan_train::BatchSource for Epochs {
 
 pub fn run(args: PretrainArgs) -> Result<()> {
     let read = |p: &PathBuf| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
-    let corpus: String = args.text.iter().map(read).collect::<Result<Vec<_>>>()?.join("\n");
+    let corpus: String = args.text.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<Vec<_>>>()?.join("\n");
     let extra: Vec<String> = args.vocab_from.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<_>>()?;
     let mut vocab_texts: Vec<&str> = vec![corpus.as_str()];
     vocab_texts.extend(extra.iter().map(|s| s.as_str()));
@@ -129,11 +130,19 @@ pub fn run(args: PretrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The message contents of a JSONL chat file, or the text itself when it holds no conversations.
+/// A JSONL chat file as plain documents (each conversation's contents, one a line, then
+/// <|endoftext|>); any other text as it is.
 fn message_text(text: &str) -> String {
     let import = parse_jsonl_lenient(text);
     if import.conversations.is_empty() {
         return text.to_string();
     }
-    import.conversations.iter().flat_map(|(_, c)| c.messages.iter().map(|m| m.content.as_str())).collect::<Vec<_>>().join("\n")
+    import
+        .conversations
+        .iter()
+        .map(|(_, c)| {
+            let lines: Vec<&str> = c.messages.iter().map(|m| m.content.as_str()).collect();
+            format!("{}\n{}\n", lines.join("\n"), yushan_data::tokenizer::END_OF_TEXT)
+        })
+        .collect()
 }
