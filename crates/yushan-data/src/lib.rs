@@ -22,4 +22,4 @@ pub use error::DataError;
 pub use jsonl::{JsonlError, JsonlErrors, JsonlImport, parse_jsonl, parse_jsonl_lenient, read_jsonl_file, to_jsonl};
 pub use split::split_train_heldout;
 pub use template::{Segment, Template, TokenKind};
-pub use tokenizer::{ChatTokenizer, SPECIAL_TOKENS, build_char_tokenizer};
+pub use tokenizer::{ChatTokenizer, END_OF_TEXT, END_OF_TURN, IM_END, IM_START, SPECIAL_TOKENS, build_char_tokenizer};

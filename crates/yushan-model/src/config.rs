@@ -110,19 +110,19 @@ impl ModelConfig {
     /// Rejects shapes the layers cannot be built with, naming the field at fault.
     pub fn validate(&self) -> Result<(), crate::ModelError> {
         let bad = |msg: String| Err(crate::ModelError::Config(msg));
-        if self.num_heads == 0 || self.hidden_size % self.num_heads != 0 {
+        if self.num_heads == 0 || !self.hidden_size.is_multiple_of(self.num_heads) {
             return bad(format!(
                 "hidden_size {} is not divisible by num_heads {}",
                 self.hidden_size, self.num_heads
             ));
         }
-        if self.num_kv_heads == 0 || self.num_heads % self.num_kv_heads != 0 {
+        if self.num_kv_heads == 0 || !self.num_heads.is_multiple_of(self.num_kv_heads) {
             return bad(format!(
                 "num_heads {} is not a multiple of num_kv_heads {}",
                 self.num_heads, self.num_kv_heads
             ));
         }
-        if self.architecture == Architecture::Llama && self.head_dim() % 2 != 0 {
+        if self.architecture == Architecture::Llama && !self.head_dim().is_multiple_of(2) {
             return bad(format!("head_dim {} must be even for RoPE", self.head_dim()));
         }
         for (name, value) in [

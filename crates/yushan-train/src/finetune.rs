@@ -97,7 +97,13 @@ pub async fn answer(
     }
     history.push(Message::new(Role::User, question));
     let prompt = encode_prompt(&history, template, tokenizer);
-    let stop: Vec<u32> = template.end_of_turn().and_then(|t| tokenizer.token_id(t)).into_iter().collect();
+    // The end of the turn, and the end of the document (a model that ends the text is done too).
+    let stop: Vec<u32> = template
+        .end_of_turn()
+        .into_iter()
+        .chain([yushan_data::END_OF_TEXT])
+        .filter_map(|t| tokenizer.token_id(t))
+        .collect();
     let generation = generate(model, &prompt, &stop, sampling, on_text).await?;
     Ok((tokenizer.decode(&generation.tokens), generation))
 }

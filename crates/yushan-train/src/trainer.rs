@@ -152,7 +152,7 @@ impl Trainer {
         self.step += 1;
         let step_ms = started.elapsed().as_secs_f64() * 1e3;
 
-        let due = self.config.eval_every > 0 && (self.step % self.config.eval_every == 0 || self.is_done());
+        let due = self.config.eval_every > 0 && (self.step.is_multiple_of(self.config.eval_every) || self.is_done());
         let heldout_loss = if due && !self.heldout.is_empty() { Some(self.heldout_loss().await?) } else { None };
 
         Ok(StepEvent {
