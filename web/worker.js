@@ -1,0 +1,142 @@
+// Module worker hosting the wasm engine, so that GPU set-up and training run off the main thread.
+// Protocol: the page posts {id, cmd, ...args}; the worker answers {id, ok, value | error}, and
+// pushes unsolicited {event, ...} messages (GPU errors, training steps as they finish).
+
+const post = (msg) => self.postMessage(msg);
+let gpuErrors = 0;
+let adapterInfo = null;
+
+// --- The `subgroups` trap -------------------------------------------------------------------
+// cubecl emits `enable subgroups;` in its WGSL when the adapter has the feature, but wgpu 30's
+// WebGPU backend never asks for it in requestDevice (no SUBGROUP entry in its feature table),
+// so the browser rejects those shaders and training goes silently wrong. Ask for it here,
+// before the wasm starts. We also record the adapter's info and forward every uncaptured
+// GPU error to the page (the tests assert there are none).
+if (self.GPUAdapter && !GPUAdapter.prototype.__yushanPatched) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (descriptor = {}) {
+    const desc = { ...descriptor };
+    const features = new Set(desc.requiredFeatures || []);
+    if (this.features.has('subgroups')) features.add('subgroups');
+    desc.requiredFeatures = [...features];
+    const info = this.info || {};
+    adapterInfo = {
+      vendor: info.vendor || '',
+      architecture: info.architecture || '',
+      device: info.device || '',
+      description: info.description || '',
+      isFallbackAdapter: !!(info.isFallbackAdapter ?? this.isFallbackAdapter),
+      features: [...this.features].sort(),
+      requestedFeatures: desc.requiredFeatures,
+      maxStorageBufferBindingSize: this.limits?.maxStorageBufferBindingSize,
+    };
+    const device = await requestDevice.call(this, desc);
+    device.addEventListener('uncapturederror', (ev) => {
+      gpuErrors += 1;
+      const message = ev.error?.message || String(ev.error);
+      // Report the first few in full; a broken shader can produce thousands per step.
+      if (gpuErrors <= 20) {
+        console.error(`WebGPU error: ${message}`);
+        post({ event: 'gpu-error', message, count: gpuErrors });
+      }
+    });
+    device.lost.then((info) => {
+      if (info.reason !== 'destroyed') post({ event: 'gpu-error', message: `WebGPU device lost: ${info.message}`, count: ++gpuErrors });
+    });
+    return device;
+  };
+  GPUAdapter.prototype.__yushanPatched = true;
+}
+
+// Imported only after the patch above is in place.
+let engine = null;
+async function loadEngine() {
+  if (engine) return engine;
+  const mod = await import('./pkg/yushan_web.js');
+  await mod.default();
+  engine = mod;
+  return engine;
+}
+
+function toMessage(e) {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  try { return JSON.stringify(e); } catch { return String(e); }
+}
+
+const commands = {
+  // Load the wasm, initialise burn's wgpu device, describe the adapter.
+  async init() {
+    const t0 = performance.now();
+    const e = await loadEngine();
+    const wasmMs = performance.now() - t0;
+    const adapter = await e.init_gpu();
+    const capabilities = {
+      training: typeof e.load_model === 'function' && typeof e.train_steps === 'function',
+    };
+    return { adapter, browserAdapter: adapterInfo, wasmMs, gpuInitMs: performance.now() - t0 - wasmMs, capabilities };
+  },
+
+  async selfCheck({ n = 64 }) {
+    return (await loadEngine()).gpu_self_check(n);
+  },
+
+  async loadModel({ configJson, weights, tokenizerJson }) {
+    return (await loadEngine()).load_model(configJson, new Uint8Array(weights), tokenizerJson);
+  },
+
+  async setData({ jsonl }) {
+    return (await loadEngine()).set_data(jsonl);
+  },
+
+  async configure({ options }) {
+    return (await loadEngine()).configure(options);
+  },
+
+  // Train `steps` steps `chunk` at a time, pushing each step's event as soon as it is known.
+  async train({ steps, chunk = 1 }) {
+    const e = await loadEngine();
+    const events = [];
+    while (events.length < steps) {
+      const batch = await e.train_steps(Math.min(chunk, steps - events.length));
+      if (!batch || batch.length === 0) break;
+      for (const ev of batch) {
+        events.push(ev);
+        post({ event: 'step', step: ev, gpuErrors });
+      }
+    }
+    return { steps: events.length, gpuErrors };
+  },
+
+  // Streams the text so far as {event: 'text'} messages, then answers {text, tokens, stop, used_adapter}.
+  async generate({ prompt, options }) {
+    return (await loadEngine()).generate(prompt, options, (text) => post({ event: 'text', text }));
+  },
+
+  async exportAdapter() {
+    return (await loadEngine()).export_adapter();
+  },
+
+  gpuErrors() {
+    return gpuErrors;
+  },
+};
+
+self.onmessage = async ({ data }) => {
+  const { id, cmd, ...args } = data;
+  const fn = commands[cmd];
+  if (!fn) {
+    post({ id, ok: false, error: `unknown command ${cmd}` });
+    return;
+  }
+  try {
+    const value = await fn(args);
+    post({ id, ok: true, value });
+  } catch (e) {
+    post({ id, ok: false, error: toMessage(e) });
+  }
+};
+
+self.addEventListener('unhandledrejection', (ev) => post({ event: 'error', message: toMessage(ev.reason) }));
+self.addEventListener('error', (ev) => post({ event: 'error', message: ev.message }));
+post({ event: 'worker-ready' });
