@@ -22,7 +22,28 @@ thread_local! {
 /// Called by wasm-bindgen when the module is instantiated.
 #[wasm_bindgen(start)]
 pub fn start() {
+    #[cfg(target_arch = "wasm32")]
+    static_constructors::run_once();
     console_error_panic_hook::set_once();
+}
+
+/// cubecl registers its IR dialects with `inventory`, i.e. with static constructors. When no
+/// code calls `__wasm_call_ctors` itself, wasm-ld wraps *every* export in a shim that runs all
+/// constructors again, and wasm-bindgen calls exports many times per GPU dispatch: measured
+/// in Chromium, that was ~4 ms of re-run constructors per dispatch, most of a training step.
+/// Calling it once ourselves makes wasm-ld leave the exports alone (the wasm32 "reactor" way).
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod static_constructors {
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+
+    pub fn run_once() {
+        // SAFETY: synthesised by wasm-ld; called exactly once, from the start function, before
+        // any other code of the module runs.
+        unsafe { __wasm_call_ctors() }
+    }
 }
 
 /// What the page shows about the GPU in use.
