@@ -2,11 +2,11 @@
 //! CLI, the page's worker) drives the same `Trainer` and consumes the same `StepEvent`s.
 
 pub mod bench;
-pub mod clip;
 pub mod events;
 pub mod finetune;
 pub mod generate;
 pub mod loss;
+pub mod optim;
 pub mod schedule;
 pub mod trainer;
 

@@ -3,16 +3,16 @@
 //! not block in a browser.
 
 use burn::module::{Module, ModuleMapper, Param};
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 use yushan_data::Batch;
 use yushan_model::{LoraConfig, Model};
 
-use crate::clip::clip_global_norm;
 use crate::events::StepEvent;
 use crate::loss::{DeviceBatch, masked_cross_entropy, masked_nll_sum};
+use crate::optim::FlatAdamW;
 use crate::schedule::Schedule;
 use crate::TrainError;
 
@@ -61,7 +61,7 @@ impl<F: FnMut() -> Batch> BatchSource for F {
 
 pub struct Trainer {
     model: Model,
-    optimizer: burn::optim::ModuleOptimizer,
+    optimizer: FlatAdamW,
     schedule: Schedule,
     config: TrainConfig,
     train: Box<dyn BatchSource>,
@@ -95,10 +95,7 @@ impl Trainer {
             }
             None => model.without_lora().unfreeze(),
         };
-        let optimizer = AdamWConfig::new()
-            .with_weight_decay(config.weight_decay as f32)
-            .with_epsilon(1e-8)
-            .init();
+        let optimizer = FlatAdamW::new(config.weight_decay, config.grad_clip);
         let schedule = Schedule {
             peak_lr: config.learning_rate,
             warmup_steps: config.warmup_steps,
@@ -139,10 +136,6 @@ impl Trainer {
 
         let loss = masked_cross_entropy(&self.model, &batch);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        let grads = match self.config.grad_clip {
-            Some(max_norm) => clip_global_norm(&self.model, grads, max_norm),
-            None => grads,
-        };
         let lr = self.schedule.lr(self.step);
         self.model = self.optimizer.step(lr, self.model.clone(), grads);
         let loss = read_scalar(loss).await?;
