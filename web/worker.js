@@ -5,6 +5,8 @@
 const post = (msg) => self.postMessage(msg);
 let gpuErrors = 0;
 let adapterInfo = null;
+// GPU work counters, for the bench page: how many kernels a step launches and compiles.
+const gpuCounters = { dispatches: 0, pipelines: 0 };
 
 // --- The `subgroups` trap -------------------------------------------------------------------
 // cubecl emits `enable subgroups;` in its WGSL when the adapter has the feature, but wgpu 30's
@@ -31,6 +33,12 @@ if (self.GPUAdapter && !GPUAdapter.prototype.__yushanPatched) {
       maxStorageBufferBindingSize: this.limits?.maxStorageBufferBindingSize,
     };
     const device = await requestDevice.call(this, desc);
+    const countPipelines = (name) => {
+      const create = device[name].bind(device);
+      device[name] = (...args) => { gpuCounters.pipelines += 1; return create(...args); };
+    };
+    countPipelines('createComputePipeline');
+    countPipelines('createComputePipelineAsync');
     device.addEventListener('uncapturederror', (ev) => {
       gpuErrors += 1;
       const message = ev.error?.message || String(ev.error);
@@ -46,6 +54,11 @@ if (self.GPUAdapter && !GPUAdapter.prototype.__yushanPatched) {
     return device;
   };
   GPUAdapter.prototype.__yushanPatched = true;
+  const dispatch = GPUComputePassEncoder.prototype.dispatchWorkgroups;
+  GPUComputePassEncoder.prototype.dispatchWorkgroups = function (...args) {
+    gpuCounters.dispatches += 1;
+    return dispatch.apply(this, args);
+  };
 }
 
 // Imported only after the patch above is in place.
@@ -102,7 +115,7 @@ const commands = {
       if (!batch || batch.length === 0) break;
       for (const ev of batch) {
         events.push(ev);
-        post({ event: 'step', step: ev, gpuErrors });
+        post({ event: 'step', step: ev, gpu: { ...gpuCounters }, gpuErrors });
       }
     }
     return { steps: events.length, gpuErrors };
@@ -111,6 +124,17 @@ const commands = {
   // Streams the text so far as {event: 'text'} messages, then answers {text, tokens, stop, used_adapter}.
   async generate({ prompt, options }) {
     return (await loadEngine()).generate(prompt, options, (text) => post({ event: 'text', text }));
+  },
+
+  // A benchmark shape of shared/BENCH.md ('S', 'M'): pushes each step with the GPU counters.
+  async bench({ shape, steps }) {
+    const e = await loadEngine();
+    const onStep = (ev) => post({ event: 'step', step: ev, gpu: { ...gpuCounters }, gpuErrors });
+    return e.run_bench(shape, steps, onStep);
+  },
+
+  gpuCounters() {
+    return { ...gpuCounters };
   },
 
   async exportAdapter() {

@@ -12,6 +12,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+pub mod bench;
 pub mod selfcheck;
 pub mod session;
 

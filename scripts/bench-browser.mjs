@@ -1,0 +1,55 @@
+// The browser benchmark from the command line: serves the repo, opens bench.html once per
+// configuration in headless Chromium and prints the figures (a table, then JSON).
+//   node scripts/bench-browser.mjs [S M default] [--steps 20] [--gpu]
+// --gpu uses the machine's GPU through Chromium (default: SwiftShader, WebGPU in software).
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args.splice(i, 2)[1] : fallback; };
+const steps = Number(flag('--steps', '20'));
+const gpu = args.includes('--gpu');
+const shapes = args.filter((a) => !a.startsWith('--'));
+if (!shapes.length) shapes.push('S', 'M', 'default');
+
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.jsonl': 'application/jsonl' };
+const server = http.createServer((req, res) => {
+  let file = path.normalize(path.join(ROOT, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+  if (!file.startsWith(ROOT)) { res.writeHead(403).end(); return; }
+  try {
+    if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' }).end(fs.readFileSync(file));
+  } catch { res.writeHead(404).end(); }
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+const browserArgs = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ...(gpu ? ['--enable-features=Vulkan', '--use-angle=vulkan'] : ['--use-webgpu-adapter=swiftshader'])];
+const reports = [];
+for (const shape of shapes) {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: browserArgs });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/bench.html?shape=${shape}&steps=${steps}`);
+    await page.waitForFunction(() => window.yushanBench?.done, null, { timeout: 30 * 60_000, polling: 500 });
+    const bench = await page.evaluate(() => window.yushanBench);
+    if (bench.error) throw new Error(`${shape}: ${bench.error}`);
+    reports.push(bench.report);
+  } finally {
+    await browser.close();
+  }
+}
+server.close();
+
+const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+console.log(`adapter: ${reports[0]?.adapter.name} (${reports[0]?.adapter.backend}, ${reports[0]?.adapter.software ? 'software' : 'hardware'})`);
+console.log('shape    params  start->step1  step1 alone  median step  tokens/s  loss first->last  pipelines  dispatches/step');
+for (const r of reports) {
+  console.log(`${r.shape.padEnd(7)} ${String(r.params).padStart(7)}  ${fmt(r.first_step_from_page_start_s).padStart(10)} s  ${fmt(r.first_step_only_s).padStart(9)} s  ${fmt(r.median_step_ms, 0).padStart(8)} ms  ${fmt(r.tokens_per_s, 0).padStart(8)}  ${fmt(r.first_loss, 3)} -> ${fmt(r.last_loss, 3)}  ${String(r.pipelines).padStart(9)}  ${fmt(r.dispatches_per_step, 0).padStart(15)}`);
+}
+console.log(JSON.stringify(reports));

@@ -1,0 +1,83 @@
+// Browser benchmark: one configuration per page load (so "first step" counts from page start),
+// run in the same worker and engine as the studio page. Results: window.yushanBench.
+const params = new URLSearchParams(location.search);
+const shape = (params.get('shape') || 'S').toUpperCase() === 'DEFAULT' ? 'default' : (params.get('shape') || 'S').toUpperCase();
+const steps = Math.max(2, Number(params.get('steps') || 20));
+const bench = { shape, steps, done: false, error: null, adapter: null, events: [], report: null };
+window.yushanBench = bench;
+const $ = (id) => document.getElementById(id);
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let nextId = 1;
+const pending = new Map();
+worker.onmessage = ({ data }) => {
+  if (data.id !== undefined) {
+    const p = pending.get(data.id);
+    pending.delete(data.id);
+    if (data.ok) p.resolve(data.value); else p.reject(new Error(data.error));
+  } else if (data.event === 'step') {
+    bench.events.push({ ...data.step, gpu: data.gpu, at_ms: performance.now() });
+    $('progress').textContent = `step ${data.step.step} / ${data.step.total_steps ?? steps}: loss ${data.step.loss.toFixed(4)}, ${data.step.step_ms.toFixed(0)} ms`;
+  } else if (data.event === 'gpu-error') {
+    bench.error = `WebGPU error: ${data.message}`;
+  }
+};
+const call = (cmd, args = {}, transfer = []) => new Promise((resolve, reject) => {
+  const id = nextId++;
+  pending.set(id, { resolve, reject });
+  worker.postMessage({ id, cmd, ...args }, transfer);
+});
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+
+// The page's own training run: default model, built-in chat pairs, the studio's default settings.
+async function runDefault() {
+  const dir = new URL('../models/default/', import.meta.url);
+  const [configJson, weights, tokenizerJson, jsonl] = await Promise.all([
+    fetch(new URL('config.json', dir)).then((r) => r.text()),
+    fetch(new URL('model.safetensors', dir)).then((r) => r.arrayBuffer()),
+    fetch(new URL('tokenizer.json', dir)).then((r) => r.text()),
+    fetch(new URL('data/chat.jsonl', import.meta.url)).then((r) => r.text()),
+  ]);
+  const model = await call('loadModel', { configJson, weights, tokenizerJson }, [weights]);
+  await call('setData', { jsonl });
+  const options = await call('configure', { options: { steps, eval_every: 0 } });
+  await call('train', { steps });
+  return { shape: 'default', params: model.params, options };
+}
+
+async function main() {
+  try {
+    const info = await call('init');
+    const a = info.adapter;
+    const b = info.browserAdapter || {};
+    bench.adapter = { name: a.name || [b.vendor, b.architecture].filter(Boolean).join(' / '), backend: a.backend, software: a.software || b.isFallbackAdapter };
+    $('adapter').textContent = `${bench.adapter.name} (${a.backend}, ${bench.adapter.software ? 'software' : 'hardware'})`;
+    const meta = shape === 'default' ? await runDefault() : await call('bench', { shape, steps });
+    const ev = bench.events;
+    const first = ev[0];
+    const steady = ev.slice(1).map((e) => e.step_ms);
+    const tokensPerStep = first.tokens_per_s * first.step_ms / 1e3;
+    const medianMs = median(steady);
+    bench.report = {
+      shape, steps: ev.length, adapter: bench.adapter, params: meta.params, trainable: meta.trainable,
+      first_step_from_page_start_s: first.at_ms / 1e3,
+      first_step_only_s: first.step_ms / 1e3,
+      median_step_ms: medianMs,
+      tokens_per_s: tokensPerStep / (medianMs / 1e3),
+      first_loss: first.loss, last_loss: ev.at(-1).loss,
+      pipelines: ev.at(-1).gpu.pipelines,
+      dispatches_per_step: ev.length > 1 ? (ev.at(-1).gpu.dispatches - ev[1].gpu.dispatches) / (ev.length - 2 || 1) : first.gpu.dispatches,
+    };
+    const rows = Object.entries(bench.report).filter(([k]) => k !== 'adapter');
+    $('result').tBodies[0].innerHTML = rows.map(([k, v]) => `<tr><th>${k}</th><td>${typeof v === 'number' ? +v.toFixed(3) : v}</td></tr>`).join('');
+    $('json').textContent = JSON.stringify(bench.report, null, 2);
+    $('progress').textContent = 'done';
+  } catch (e) {
+    bench.error = e.message;
+    $('progress').textContent = `failed: ${e.message}`;
+  } finally {
+    bench.done = true;
+  }
+}
+main();
