@@ -4,6 +4,7 @@ mod bench;
 mod chat;
 mod device;
 mod eval;
+mod lesson;
 mod model_dir;
 mod pretrain;
 mod train;
@@ -36,6 +37,8 @@ enum Command {
     Pretrain(pretrain::PretrainArgs),
     /// Training throughput on the fixed benchmark shapes (shared/BENCH.md).
     Bench(BenchArgs),
+    /// Run a lesson: a seeded experiment that shows one finding about instruction fine-tuning.
+    Lesson(lesson::LessonArgs),
 }
 
 /// Where the model lives and how to run it; shared by the commands that load one.
@@ -134,6 +137,7 @@ fn main() -> anyhow::Result<()> {
         Command::Chat(args) => chat::repl(&args.model, &args.sampling, args.system.as_deref()),
         Command::Eval(args) => eval::run(args),
         Command::Pretrain(args) => pretrain::run(args),
+        Command::Lesson(args) => lesson::run(args),
         Command::Bench(args) => {
             let backends: Vec<Backend> = match args.backend.as_str() {
                 "all" => vec![Backend::Wgpu, Backend::Cpu],

@@ -1,0 +1,212 @@
+//! `yushan lesson NAME`: the teaching experiments, run on the shipped model with a fixed seed,
+//! printed as a side-by-side table (or JSON).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use yushan_lessons::{QaItem, RoleTagsSpec, ShortcutSpec, run_role_tags, run_shortcut};
+use yushan_train::StepEvent;
+
+use crate::device::{self, Backend};
+use crate::model_dir;
+
+#[derive(Args)]
+pub struct LessonArgs {
+    #[command(subcommand)]
+    lesson: Lesson,
+}
+
+#[derive(Subcommand)]
+enum Lesson {
+    /// 最 → 玉山: a model trained from scratch on a few pairs learns a shortcut; the pretrained
+    /// model fine-tuned with LoRA on the same pairs answers new questions from its knowledge.
+    Shortcut(ShortcutArgs),
+    /// Why role tags: the same pairs with and without tags; without them the model does not
+    /// know where its answer ends.
+    RoleTags(RoleTagsArgs),
+}
+
+#[derive(Args)]
+struct Common {
+    /// The pretrained model (config.json, model.safetensors, tokenizer.json).
+    #[arg(long, default_value = "models/default")]
+    model: PathBuf,
+    /// Folder with the lesson's train.jsonl (chat pairs) and heldout.jsonl
+    /// ({"question","answer","accept":[...]} per line).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
+    backend: Backend,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ShortcutArgs {
+    #[command(flatten)]
+    common: Common,
+    #[arg(long, default_value_t = ShortcutSpec::default().scratch_steps)]
+    scratch_steps: usize,
+    #[arg(long, default_value_t = ShortcutSpec::default().lora_steps)]
+    lora_steps: usize,
+}
+
+#[derive(Args)]
+struct RoleTagsArgs {
+    #[command(flatten)]
+    common: Common,
+    #[arg(long, default_value_t = RoleTagsSpec::default().steps)]
+    steps: usize,
+}
+
+pub fn run(args: LessonArgs) -> Result<()> {
+    match args.lesson {
+        Lesson::Shortcut(a) => shortcut(a),
+        Lesson::RoleTags(a) => role_tags(a),
+    }
+}
+
+/// A lesson's data: the pairs to train on and the questions to ask afterwards.
+fn read_lesson(dir: &Path) -> Result<(Vec<QaItem>, Vec<QaItem>)> {
+    let train_path = dir.join("train.jsonl");
+    let text = std::fs::read_to_string(&train_path).with_context(|| format!("cannot read {}", train_path.display()))?;
+    let train = yushan_data::parse_jsonl(&text)
+        .with_context(|| format!("in {}", train_path.display()))?
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let [user, assistant] = c.messages.as_slice() else {
+                anyhow::bail!("{}: conversation {} must be one question and one answer", train_path.display(), i + 1);
+            };
+            Ok(QaItem::new(&user.content, &assistant.content))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let heldout_path = dir.join("heldout.jsonl");
+    let text = std::fs::read_to_string(&heldout_path).with_context(|| format!("cannot read {}", heldout_path.display()))?;
+    let heldout = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str::<QaItem>(l)
+                .with_context(|| format!("{} line {}: expected {{\"question\", \"answer\", \"accept\"}}", heldout_path.display(), i + 1))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((train, heldout))
+}
+
+fn progress(total: usize) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}").expect("template").progress_chars("=> "));
+    bar
+}
+
+fn on_step(bar: &ProgressBar) -> impl FnMut(&str, &StepEvent) + '_ {
+    let mut arm = String::new();
+    move |name, e| {
+        if name != arm {
+            arm = name.to_string();
+            bar.set_prefix(arm.clone());
+            bar.set_length(e.total_steps as u64);
+        }
+        bar.set_position(e.step as u64);
+        bar.set_message(format!("loss {:.3}", e.loss));
+    }
+}
+
+fn shortcut(args: ShortcutArgs) -> Result<()> {
+    let c = &args.common;
+    let (device, info) = device::open(c.backend)?;
+    let (model, tokenizer) = model_dir::load(&c.model, &device)?;
+    let (train, heldout) = read_lesson(c.data.as_deref().unwrap_or(Path::new("lessons/shortcut")))?;
+    let spec = ShortcutSpec { scratch_steps: args.scratch_steps, lora_steps: args.lora_steps, seed: c.seed, ..ShortcutSpec::default() };
+    eprintln!("device: {info}\nlesson 最 → 玉山: {} pairs to train on, {} held-out questions", train.len(), heldout.len());
+    let bar = progress(spec.scratch_steps);
+    let report = pollster::block_on(run_shortcut(&model, &tokenizer, &train, &heldout, &spec, &device, on_step(&bar)))?;
+    bar.finish_and_clear();
+    if c.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let (a, b) = (&report.from_scratch, &report.pretrained_lora);
+    println!("{}{}{}(b) pretrained + LoRA", cell("held-out question", 30), cell("expected", 16), cell("(a) from scratch", 24));
+    for (x, y) in a.answers.iter().zip(&b.answers) {
+        let mark = |ok: bool| if ok { "✓ " } else { "✗ " };
+        println!(
+            "{}{}{}{}{}{}",
+            cell(&x.question, 30),
+            cell(&x.expected, 16),
+            mark(x.correct),
+            cell(&x.answer, 22),
+            mark(y.correct),
+            cell(&y.answer, 22).trim_end()
+        );
+    }
+    println!();
+    for arm in [a, b] {
+        println!(
+            "{:<20} accuracy {:>5.1}%  repeats a training answer {:>5.1}%  trainable {:>9}  ‖ΔW‖/‖W₀‖ {:.4}  final loss {:.3}",
+            arm.name,
+            arm.accuracy * 100.0,
+            arm.shortcut_share * 100.0,
+            arm.trainable_params,
+            arm.relative_change,
+            arm.final_loss
+        );
+    }
+    Ok(())
+}
+
+fn role_tags(args: RoleTagsArgs) -> Result<()> {
+    let c = &args.common;
+    let (device, info) = device::open(c.backend)?;
+    let (model, tokenizer) = model_dir::load(&c.model, &device)?;
+    let (train, heldout) = read_lesson(c.data.as_deref().unwrap_or(Path::new("lessons/shortcut")))?;
+    let probe: Vec<QaItem> = train.iter().chain(&heldout).cloned().collect();
+    let spec = RoleTagsSpec { steps: args.steps, seed: c.seed, ..RoleTagsSpec::default() };
+    eprintln!("device: {info}\nlesson role tags: {} pairs to train on, {} questions to ask", train.len(), probe.len());
+    let bar = progress(spec.steps);
+    let report = pollster::block_on(run_role_tags(&model, &tokenizer, &train, &probe, &spec, &device, on_step(&bar)))?;
+    bar.finish_and_clear();
+    if c.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    for arm in [&report.with_tags, &report.without_tags] {
+        println!(
+            "{:?}: stops at the end of its answer {:.0}%, runs on past it {:.0}%, final loss {:.3}",
+            arm.template,
+            arm.stop_share * 100.0,
+            arm.run_on_share * 100.0,
+            arm.final_loss
+        );
+        for s in arm.samples.iter().take(3) {
+            println!("  {} → {:?}", s.question, s.text);
+        }
+    }
+    Ok(())
+}
+
+/// `s` on one line, cut and padded to `width` terminal columns (Chinese characters take two).
+fn cell(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.replace('\n', "⏎").chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > width - 2 {
+            out.push('…');
+            used += 1;
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.extend(std::iter::repeat_n(' ', width - used));
+    out
+}

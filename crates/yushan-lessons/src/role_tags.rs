@@ -1,0 +1,127 @@
+//! Lesson "role tags": the same pairs rendered with the plain template (`使用者:` / `AI:` and an
+//! end-of-turn token) and with no tags at all. Without tags the model never learns where its
+//! answer ends and goes on to write the next question itself (自問自答); with them it stops.
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use yushan_data::{ChatTokenizer, Template};
+use yushan_model::{LoraConfig, LoraTarget, Model};
+use yushan_train::{StepEvent, StopReason, TrainConfig, TrainError};
+
+use crate::qa::QaItem;
+use crate::shortcut::{LessonData, fine_tune, greedy_answers};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoleTagsSpec {
+    pub batch_size: usize,
+    pub steps: usize,
+    pub lr: f64,
+    pub lora: LoraConfig,
+    pub seed: u64,
+    pub max_answer_tokens: usize,
+}
+
+impl Default for RoleTagsSpec {
+    fn default() -> Self {
+        Self {
+            batch_size: 8,
+            steps: 120,
+            lr: 5e-3,
+            lora: LoraConfig::new(8, 16.0, &LoraTarget::ALL),
+            seed: 0,
+            max_answer_tokens: 48,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Generated {
+    pub question: String,
+    pub text: String,
+    /// Ended with an end token, and nothing but the answer before it.
+    pub stopped_correctly: bool,
+    /// Went on past its answer onto a new line (the next "question").
+    pub kept_writing: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RoleTagsArm {
+    pub template: Template,
+    pub final_loss: f32,
+    /// Share of generations that stop at the end of the answer.
+    pub stop_share: f64,
+    /// Share that run on onto another line.
+    pub run_on_share: f64,
+    pub samples: Vec<Generated>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RoleTagsReport {
+    pub with_tags: RoleTagsArm,
+    pub without_tags: RoleTagsArm,
+}
+
+struct Arm<'a>(&'a RoleTagsSpec, Template);
+
+impl LessonData for Arm<'_> {
+    fn template(&self) -> Template {
+        self.1
+    }
+    fn batch_size(&self) -> usize {
+        self.0.batch_size
+    }
+}
+
+/// Fine-tunes `pretrained` twice (tags, no tags) and asks `probe` questions of each.
+pub async fn run_role_tags(
+    pretrained: &Model,
+    tokenizer: &ChatTokenizer,
+    train: &[QaItem],
+    probe: &[QaItem],
+    spec: &RoleTagsSpec,
+    device: &Device,
+    mut on_step: impl FnMut(&str, &StepEvent),
+) -> Result<RoleTagsReport, TrainError> {
+    let mut arms = Vec::new();
+    for (name, template) in [("with tags", Template::Plain), ("without tags", Template::NoTags)] {
+        let config = TrainConfig {
+            lora: Some(spec.lora.clone()),
+            learning_rate: spec.lr,
+            warmup_steps: (spec.steps / 20).max(1),
+            steps: spec.steps,
+            weight_decay: 0.0,
+            grad_clip: Some(1.0),
+            seed: spec.seed,
+            eval_every: 0,
+            ..TrainConfig::default()
+        };
+        let (model, loss) =
+            fine_tune(pretrained.clone(), tokenizer, train, &Arm(spec, template), config, device, |e| on_step(name, e)).await?;
+        let samples: Vec<Generated> = greedy_answers(&model, tokenizer, template, probe, spec.max_answer_tokens)
+            .await?
+            .into_iter()
+            .zip(probe)
+            .map(|((text, generation), q)| {
+                let kept_writing = text.trim_start().split_once('\n').is_some_and(|(_, rest)| !rest.trim().is_empty());
+                Generated {
+                    question: q.question.clone(),
+                    stopped_correctly: generation.stop == StopReason::EndOfTurn && !kept_writing,
+                    kept_writing,
+                    text,
+                }
+            })
+            .collect();
+        let n = samples.len().max(1) as f64;
+        arms.push(RoleTagsArm {
+            template,
+            final_loss: loss,
+            stop_share: samples.iter().filter(|s| s.stopped_correctly).count() as f64 / n,
+            run_on_share: samples.iter().filter(|s| s.kept_writing).count() as f64 / n,
+            samples,
+        });
+    }
+    let without_tags = arms.pop().expect("two arms");
+    let with_tags = arms.pop().expect("two arms");
+    Ok(RoleTagsReport { with_tags, without_tags })
+}

@@ -1,0 +1,225 @@
+//! Lesson "最 → 玉山": the same few question-answer pairs teach (a) a model trained from random
+//! weights and (b) the pretrained model through a LoRA adapter. Asked held-out questions with
+//! 最 about other facts, (a) has only learnt the surface pattern and answers with a training
+//! answer; (b) has learnt how to answer and answers from what pretraining taught it.
+
+use burn::module::Module;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use yushan_data::{ChatTokenizer, Template};
+use yushan_model::{LoraConfig, LoraTarget, Model};
+use yushan_train::{FineTuneSpec, SamplingConfig, StepEvent, TrainConfig, TrainError, answer, prepare};
+
+use crate::distance::relative_change;
+use crate::qa::{AnswerCheck, QaItem, score_answers, share};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShortcutSpec {
+    pub template: Template,
+    pub batch_size: usize,
+    /// Steps and peak learning rate for the model trained from random weights (every weight).
+    pub scratch_steps: usize,
+    pub scratch_lr: f64,
+    /// Steps and peak learning rate for the LoRA fine-tune of the pretrained model.
+    pub lora_steps: usize,
+    pub lora_lr: f64,
+    pub lora: LoraConfig,
+    pub seed: u64,
+    pub max_answer_tokens: usize,
+}
+
+impl Default for ShortcutSpec {
+    fn default() -> Self {
+        Self {
+            template: Template::Plain,
+            batch_size: 8,
+            scratch_steps: 300,
+            scratch_lr: 3e-3,
+            lora_steps: 120,
+            lora_lr: 5e-3,
+            lora: LoraConfig::new(8, 16.0, &LoraTarget::ALL),
+            seed: 0,
+            max_answer_tokens: 24,
+        }
+    }
+}
+
+/// One way of training, and how it answers.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShortcutArm {
+    pub name: String,
+    pub trainable_params: usize,
+    pub final_loss: f32,
+    /// Share of held-out questions answered correctly.
+    pub accuracy: f64,
+    /// Share of held-out answers that repeat a training answer instead (e.g. 玉山).
+    pub shortcut_share: f64,
+    /// ‖W − W₀‖/‖W₀‖: from its random start for (a), from the pretrained weights (adapter
+    /// merged) for (b).
+    pub relative_change: f64,
+    pub answers: Vec<AnswerCheck>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ShortcutReport {
+    pub train_pairs: usize,
+    pub heldout_questions: usize,
+    pub from_scratch: ShortcutArm,
+    pub pretrained_lora: ShortcutArm,
+}
+
+/// Runs both arms. `on_step` receives each training step, tagged "scratch" or "lora".
+pub async fn run_shortcut(
+    pretrained: &Model,
+    tokenizer: &ChatTokenizer,
+    train: &[QaItem],
+    heldout: &[QaItem],
+    spec: &ShortcutSpec,
+    device: &Device,
+    mut on_step: impl FnMut(&str, &StepEvent),
+) -> Result<ShortcutReport, TrainError> {
+    let scratch_start = Model::init(&pretrained.config, spec.seed.wrapping_add(1), device);
+    let train_config = |lora: Option<LoraConfig>, steps: usize, lr: f64| TrainConfig {
+        lora,
+        learning_rate: lr,
+        warmup_steps: (steps / 20).max(1),
+        steps,
+        weight_decay: 0.0,
+        grad_clip: Some(1.0),
+        seed: spec.seed,
+        eval_every: 0,
+        ..TrainConfig::default()
+    };
+
+    let scratch_config = train_config(None, spec.scratch_steps, spec.scratch_lr);
+    let (model, loss) = fine_tune(scratch_start.clone(), tokenizer, train, spec, scratch_config, device, |e| on_step("scratch", e)).await?;
+    let from_scratch = evaluate(
+        "from scratch",
+        &model,
+        model.num_params(),
+        loss,
+        relative_change(&scratch_start, &model).await?,
+        tokenizer,
+        train,
+        heldout,
+        spec,
+    )
+    .await?;
+
+    let lora_config = train_config(Some(spec.lora.clone()), spec.lora_steps, spec.lora_lr);
+    let (model, loss) = fine_tune(pretrained.clone(), tokenizer, train, spec, lora_config, device, |e| on_step("lora", e)).await?;
+    let trainable = model.trainable_params();
+    let merged = model.clone().merge_lora();
+    let pretrained_lora = evaluate(
+        "pretrained + LoRA",
+        &model,
+        trainable,
+        loss,
+        relative_change(pretrained, &merged).await?,
+        tokenizer,
+        train,
+        heldout,
+        spec,
+    )
+    .await?;
+
+    Ok(ShortcutReport { train_pairs: train.len(), heldout_questions: heldout.len(), from_scratch, pretrained_lora })
+}
+
+/// Trains `model` on the pairs; returns the trained model (off autodiff) and its last loss.
+pub(crate) async fn fine_tune(
+    model: Model,
+    tokenizer: &ChatTokenizer,
+    train: &[QaItem],
+    spec_template: &impl LessonData,
+    train_config: TrainConfig,
+    device: &Device,
+    mut on_step: impl FnMut(&StepEvent),
+) -> Result<(Model, f32), TrainError> {
+    let conversations: Vec<_> = train.iter().map(QaItem::conversation).collect();
+    let template = spec_template.template();
+    let longest = conversations
+        .iter()
+        .enumerate()
+        .map(|(i, c)| yushan_data::encode_conversation(c, i, template, tokenizer, usize::MAX).map(|e| e.len()))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(1);
+    let spec = FineTuneSpec {
+        template,
+        batch_size: spec_template.batch_size().min(conversations.len()).max(1),
+        seq_len: longest.saturating_sub(1).max(1).next_multiple_of(8).min(model.config.max_seq_len),
+        heldout_fraction: 0.0,
+        train: train_config,
+    };
+    let (mut trainer, _) = prepare(model, tokenizer, &conversations, &spec, device)?;
+    let mut loss = f32::NAN;
+    while !trainer.is_done() {
+        let event = trainer.step().await?;
+        loss = event.loss;
+        on_step(&event);
+    }
+    Ok((trainer.into_model(), loss))
+}
+
+/// What `fine_tune` needs from a lesson's settings.
+pub(crate) trait LessonData {
+    fn template(&self) -> Template;
+    fn batch_size(&self) -> usize;
+}
+
+impl LessonData for ShortcutSpec {
+    fn template(&self) -> Template {
+        self.template
+    }
+    fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+}
+
+/// Greedy answers to `questions`.
+pub(crate) async fn greedy_answers(
+    model: &Model,
+    tokenizer: &ChatTokenizer,
+    template: Template,
+    questions: &[QaItem],
+    max_tokens: usize,
+) -> Result<Vec<(String, yushan_train::Generation)>, TrainError> {
+    let sampling = SamplingConfig { max_new_tokens: max_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
+    let mut out = Vec::with_capacity(questions.len());
+    for q in questions {
+        out.push(answer(model, tokenizer, template, None, &q.question, &sampling, |_| {}).await?);
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn evaluate(
+    name: &str,
+    model: &Model,
+    trainable_params: usize,
+    final_loss: f32,
+    relative_change: f64,
+    tokenizer: &ChatTokenizer,
+    train: &[QaItem],
+    heldout: &[QaItem],
+    spec: &ShortcutSpec,
+) -> Result<ShortcutArm, TrainError> {
+    let answers: Vec<String> = greedy_answers(model, tokenizer, spec.template, heldout, spec.max_answer_tokens)
+        .await?
+        .into_iter()
+        .map(|(text, _)| text.trim().to_string())
+        .collect();
+    let checks = score_answers(heldout, &answers, train);
+    Ok(ShortcutArm {
+        name: name.to_string(),
+        trainable_params,
+        final_loss,
+        accuracy: share(&checks, |c| c.correct),
+        shortcut_share: share(&checks, |c| c.copies_training_answer),
+        relative_change,
+        answers: checks,
+    })
+}
