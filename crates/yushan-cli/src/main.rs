@@ -2,6 +2,7 @@
 
 mod bench;
 mod chat;
+mod corpus;
 mod device;
 mod eval;
 mod lesson;
@@ -33,6 +34,8 @@ enum Command {
     Chat(ChatArgs),
     /// Held-out loss and answers on a JSONL file.
     Eval(eval::EvalArgs),
+    /// Write the knowledge corpus (true facts as Chinese and English prose) and the lesson data.
+    Corpus(corpus::CorpusArgs),
     /// Build a character tokenizer and a model from text files, and train it on the text.
     Pretrain(pretrain::PretrainArgs),
     /// Training throughput on the fixed benchmark shapes (shared/BENCH.md).
@@ -136,6 +139,7 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(args) => chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt),
         Command::Chat(args) => chat::repl(&args.model, &args.sampling, args.system.as_deref()),
         Command::Eval(args) => eval::run(args),
+        Command::Corpus(args) => corpus::run(args),
         Command::Pretrain(args) => pretrain::run(args),
         Command::Lesson(args) => lesson::run(args),
         Command::Bench(args) => {

@@ -58,6 +58,10 @@ pub struct PretrainArgs {
     seq: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Round the embedding table up to a multiple of this many rows (unused rows never train):
+    /// aligned shapes let the GPU kernels use wider loads and need fewer kernel variants.
+    #[arg(long, default_value_t = 64)]
+    pad_vocab: usize,
 }
 
 /// Cycles through the packed windows, a fresh seeded order every pass.
@@ -82,7 +86,7 @@ pub fn run(args: PretrainArgs) -> Result<()> {
     vocab_texts.extend(extra.iter().map(|s| s.as_str()));
     // The tokenizer adds the templates' role tags and special tokens itself.
     let tokenizer = build_char_tokenizer(&vocab_texts);
-    let vocab = tokenizer.vocab_size();
+    let vocab = tokenizer.vocab_size().next_multiple_of(args.pad_vocab.max(1));
     let config = match args.arch {
         Arch::Gpt2 => ModelConfig::gpt2(vocab, args.hidden, args.layers, args.heads, args.ff, args.context),
         Arch::Llama => ModelConfig::llama(vocab, args.hidden, args.layers, args.heads, args.kv_heads, args.ff, args.context),
@@ -91,7 +95,7 @@ pub fn run(args: PretrainArgs) -> Result<()> {
     let (device, adapter) = device::open(args.backend)?;
     let model = Model::init(&config, args.seed, &device);
     let params = burn::module::Module::num_params(&model);
-    eprintln!("model: {params} parameters, vocabulary of {vocab} characters; device: {adapter}");
+    eprintln!("model: {params} parameters, {} characters in the vocabulary (table of {vocab}); device: {adapter}", tokenizer.vocab_size());
 
     let model = if args.steps == 0 {
         model

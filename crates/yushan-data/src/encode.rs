@@ -143,9 +143,9 @@ mod tests {
             &[
                 ("系統: 簡答\n使用者: 最高的山?\nAI: ", false),
                 ("玉", true),
-                ("山<|eot|>", true),
+                ("山<|endoftext|>", true),
                 ("\n使用者: Longest river?\nAI: ", false),
-                ("Nile<|eot|>", true),
+                ("Nile<|endoftext|>", true),
                 ("\n", false),
             ],
         );
@@ -154,10 +154,10 @@ mod tests {
             e.ids.iter().zip(&e.kinds).filter(|(_, k)| **k == kind).map(|(i, _)| tok.decode(&[*i])).collect()
         };
         assert_eq!(of_kind(TokenKind::RoleTag), "系統: 使用者: AI: 使用者: AI: ");
-        assert_eq!(of_kind(TokenKind::EndOfTurn), "<|eot|><|eot|>");
+        assert_eq!(of_kind(TokenKind::EndOfTurn), "<|endoftext|><|endoftext|>");
         assert_eq!(of_kind(TokenKind::User), "最高的山?Longest river?");
-        // `<|eot|>` is one token; the first one belongs to the assistant's first turn.
-        let eot = e.ids.iter().position(|&i| i == 3).unwrap();
+        // `<|endoftext|>` is one token; the first one belongs to the assistant's first turn.
+        let eot = e.ids.iter().position(|&i| i == 2).unwrap();
         assert_eq!((e.roles[eot], e.kinds[eot], e.loss_mask[eot]), (Role::Assistant, TokenKind::EndOfTurn, true));
         assert_eq!(e.loss_tokens(), "玉山".chars().count() + "Nile".len() + 2);
     }

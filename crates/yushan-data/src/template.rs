@@ -9,12 +9,16 @@
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{Message, Role};
-use crate::tokenizer::{END_OF_TURN, IM_END, IM_START};
+use crate::tokenizer::{END_OF_TEXT, IM_END, IM_START};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Template {
-    /// `系統: …` / `使用者: …` / `AI: …<|eot|>`, one turn a line: the project's seed format.
+    /// `系統: …` / `使用者: …` / `AI: …<|endoftext|>`, one turn a line: the project's seed format.
+    /// The assistant's turn ends with the token that ends every pretraining document: a base
+    /// model already knows how to produce it, so a LoRA adapter learns to stop in a few steps.
+    /// (A token the base never saw, like a fresh `<|eot|>`, has an output row that pretraining
+    /// pushed down; adapters alone lift it only by moving the weights far.)
     #[default]
     Plain,
     /// `<|im_start|>user\n…<|im_end|>\n`, as Qwen and many others are trained.
@@ -76,7 +80,7 @@ impl Template {
     /// The token that ends an assistant turn (generation stops there), if the template has one.
     pub fn end_of_turn(self) -> Option<&'static str> {
         match self {
-            Template::Plain => Some(END_OF_TURN),
+            Template::Plain => Some(END_OF_TEXT),
             Template::ChatMl => Some(IM_END),
             Template::NoTags => None,
         }
@@ -97,7 +101,7 @@ impl Template {
                 };
                 let mut out = vec![segment(tag, TokenKind::RoleTag), content];
                 if role == Role::Assistant {
-                    out.push(segment(END_OF_TURN, TokenKind::EndOfTurn));
+                    out.push(segment(END_OF_TEXT, TokenKind::EndOfTurn));
                 }
                 out.push(separator);
                 out
@@ -159,7 +163,7 @@ mod tests {
     fn templates_render_the_documented_formats() {
         let history =
             [Message::new(Role::System, "簡答"), Message::new(Role::User, "Hi"), Message::new(Role::Assistant, "Yo")];
-        assert_eq!(text(&Template::Plain.render(&history)), "系統: 簡答\n使用者: Hi\nAI: Yo<|eot|>\n");
+        assert_eq!(text(&Template::Plain.render(&history)), "系統: 簡答\n使用者: Hi\nAI: Yo<|endoftext|>\n");
         assert_eq!(
             text(&Template::ChatMl.render(&history)),
             "<|im_start|>system\n簡答<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nYo<|im_end|>\n"

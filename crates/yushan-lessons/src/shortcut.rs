@@ -65,6 +65,10 @@ pub struct ShortcutArm {
 pub struct ShortcutReport {
     pub train_pairs: usize,
     pub heldout_questions: usize,
+    /// Share of the held-out facts the pretrained model, before any fine-tuning, completes
+    /// correctly as plain text ("世界最深的海溝是" → 馬里亞納海溝): the knowledge is there;
+    /// fine-tuning only has to teach the model to answer with it.
+    pub pretrained_completes: f64,
     pub from_scratch: ShortcutArm,
     pub pretrained_lora: ShortcutArm,
 }
@@ -79,6 +83,7 @@ pub async fn run_shortcut(
     device: &Device,
     mut on_step: impl FnMut(&str, &StepEvent),
 ) -> Result<ShortcutReport, TrainError> {
+    let pretrained_completes = completion_share(pretrained, tokenizer, heldout, spec.max_answer_tokens).await?;
     let scratch_start = Model::init(&pretrained.config, spec.seed.wrapping_add(1), device);
     let train_config = |lora: Option<LoraConfig>, steps: usize, lr: f64| TrainConfig {
         lora,
@@ -124,7 +129,34 @@ pub async fn run_shortcut(
     )
     .await?;
 
-    Ok(ShortcutReport { train_pairs: train.len(), heldout_questions: heldout.len(), from_scratch, pretrained_lora })
+    Ok(ShortcutReport {
+        train_pairs: train.len(),
+        heldout_questions: heldout.len(),
+        pretrained_completes,
+        from_scratch,
+        pretrained_lora,
+    })
+}
+
+/// The statement a question asks to complete: 「世界最深的海溝是哪一條？」 → 「世界最深的海溝是」.
+pub fn statement_prefix(question: &str) -> &str {
+    question.find('哪').map_or(question, |i| &question[..i])
+}
+
+/// Share of `items` whose statement prefix the model completes with the right answer.
+async fn completion_share(model: &Model, tokenizer: &ChatTokenizer, items: &[QaItem], max_tokens: usize) -> Result<f64, TrainError> {
+    let sampling = SamplingConfig { max_new_tokens: max_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
+    let stop: Vec<u32> = tokenizer.token_id(yushan_data::END_OF_TEXT).into_iter().collect();
+    let mut right = 0;
+    for item in items {
+        let prompt = tokenizer.encode(statement_prefix(&item.question));
+        let generation = yushan_train::generate(model, &prompt, &stop, &sampling, |_| {}).await?;
+        let text = tokenizer.decode(&generation.tokens);
+        // Only the first clause counts: the model goes on to state other facts after it.
+        let first = text.split(['。', '，', '.']).next().unwrap_or("");
+        right += usize::from(item.is_correct(first));
+    }
+    Ok(right as f64 / items.len().max(1) as f64)
 }
 
 /// Trains `model` on the pairs; returns the trained model (off autodiff) and its last loss.

@@ -1,0 +1,90 @@
+//! Questions about the table's facts, for the lessons: the way a user would ask them in a chat.
+
+use crate::facts::{FACTS, Fact, Kind};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuestionItem {
+    pub question: String,
+    /// The name that answers it (what scoring looks for).
+    pub answer: String,
+    /// The answer as a full sentence that restates the question (what the lesson trains on):
+    /// 「臺灣最高的山是玉山。」. Restating is how people answer, and it lets a model answer
+    /// new questions the way its pretraining text states facts.
+    pub sentence: String,
+    /// Index into `FACTS`.
+    pub fact: usize,
+}
+
+/// 「臺灣最高的山是哪一座？」, 「日本的首都是哪裡？」.
+pub fn question_for(fact: &Fact) -> String {
+    match fact.kind.phrase() {
+        Some((phrase, _)) => format!("{}{}是哪一{}？", fact.scope.zh, phrase, fact.kind.measure_word()),
+        None => format!("{}的首都是哪裡？", fact.scope.zh),
+    }
+}
+
+/// 「臺灣最高的山是玉山。」, 「日本的首都是東京。」.
+pub fn answer_sentence(fact: &Fact) -> String {
+    match fact.kind.phrase() {
+        Some((phrase, _)) => format!("{}{}是{}。", fact.scope.zh, phrase, fact.answer_zh),
+        None => format!("{}的首都是{}。", fact.scope.zh, fact.answer_zh),
+    }
+}
+
+fn item(i: usize) -> QuestionItem {
+    QuestionItem {
+        question: question_for(&FACTS[i]),
+        answer: FACTS[i].answer_zh.to_string(),
+        sentence: answer_sentence(&FACTS[i]),
+        fact: i,
+    }
+}
+
+/// The facts the lesson fine-tunes on: Taiwan's highest mountain first, then a few more so that
+/// neither the kind of question (山, 河, 湖) nor the place alone determines the answer.
+const SHORTCUT_TRAIN: [(Kind, &str); 8] = [
+    (Kind::HighestMountain, "臺灣"),
+    (Kind::LongestRiver, "臺灣"),
+    (Kind::LargestFreshwaterLake, "臺灣"),
+    (Kind::TallestBuilding, "臺灣"),
+    (Kind::HighestMountain, "日本"),
+    (Kind::LongestRiver, "中國"),
+    (Kind::LargestOcean, "世界"),
+    (Kind::LargestIsland, "世界"),
+];
+
+/// Lesson "最 → 玉山": a handful of pairs to fine-tune on, and every other superlative fact
+/// (a question with 最, about something else) to ask afterwards.
+pub fn shortcut_lesson() -> (Vec<QuestionItem>, Vec<QuestionItem>) {
+    let train_facts: Vec<usize> = SHORTCUT_TRAIN
+        .iter()
+        .map(|(kind, scope)| {
+            FACTS.iter().position(|f| f.kind == *kind && f.scope.zh == *scope).expect("the lesson's facts are in the table")
+        })
+        .collect();
+    let train = train_facts.iter().map(|&i| item(i)).collect();
+    let heldout = (0..FACTS.len())
+        .filter(|i| !train_facts.contains(i) && FACTS[*i].kind != Kind::Capital)
+        .map(item)
+        .collect();
+    (train, heldout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_out_questions_ask_about_other_facts_and_all_contain_zui() {
+        let (train, heldout) = shortcut_lesson();
+        assert_eq!(train[0].question, "臺灣最高的山是哪一座？");
+        assert_eq!(train[0].answer, "玉山");
+        assert_eq!(train[0].sentence, "臺灣最高的山是玉山。");
+        assert!(heldout.len() >= 20, "only {} held-out questions", heldout.len());
+        for h in &heldout {
+            assert!(h.question.contains('最'), "{}", h.question);
+            assert!(train.iter().all(|t| t.fact != h.fact && t.question != h.question));
+            assert_eq!(h.answer, FACTS[h.fact].answer_zh);
+        }
+    }
+}
