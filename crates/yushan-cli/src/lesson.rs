@@ -32,7 +32,7 @@ enum Lesson {
 #[derive(Args)]
 struct Common {
     /// The pretrained model (config.json, model.safetensors, tokenizer.json).
-    #[arg(long, default_value = "models/default")]
+    #[arg(long, default_value = "models/knowledge")]
     model: PathBuf,
     /// Folder with the lesson's train.jsonl (chat pairs) and heldout.jsonl
     /// ({"question","answer","accept":[...]} per line).
@@ -60,7 +60,7 @@ struct ShortcutArgs {
     #[arg(long, default_value_t = ShortcutSpec::default().lora.rank)]
     rank: usize,
     /// Comma-separated projections: q,k,v,o,gate,up,down.
-    #[arg(long, default_value = "q,k,v,o,gate,up,down")]
+    #[arg(long, default_value = "q,k,v,o")]
     targets: String,
 }
 

@@ -36,7 +36,7 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Write the knowledge corpus (true facts as Chinese and English prose) and the lesson data.
     Corpus(corpus::CorpusArgs),
-    /// Build a character tokenizer and a model from text files, and train it on the text.
+    /// Build a tokenizer (characters or BPE) and a model from text files, and train it on the text.
     Pretrain(pretrain::PretrainArgs),
     /// Training throughput on the fixed benchmark shapes (shared/BENCH.md).
     Bench(BenchArgs),

@@ -1,5 +1,6 @@
-//! `yushan pretrain`: a character tokenizer over text files, a randomly initialised model, and
-//! (with --steps > 0) next-token training of every weight on the packed text.
+//! `yushan pretrain`: a tokenizer built from text files (one token per character, or BPE), a
+//! randomly initialised model, and (with --steps > 0) next-token training of every weight on the
+//! packed text.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use yushan_data::{Batch, build_char_tokenizer, pack_text_batches, parse_jsonl_lenient};
+use yushan_data::{Batch, ChatTokenizer, build_char_tokenizer, pack_text_batches, parse_jsonl_lenient, train_bpe_tokenizer};
 use yushan_model::{Model, ModelConfig};
 use yushan_train::{TrainConfig, Trainer};
 
@@ -20,6 +21,15 @@ enum Arch {
     Llama,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum TokenizerKind {
+    /// One token per character.
+    Char,
+    /// Byte-pair encoding learnt from the text: English words become a few tokens, Chinese
+    /// characters and digits stay one token each.
+    Bpe,
+}
+
 #[derive(Args)]
 pub struct PretrainArgs {
     /// Corpus files: plain text (documents separated by <|endoftext|>), or JSONL chat files
@@ -29,6 +39,12 @@ pub struct PretrainArgs {
     /// Extra files whose characters join the vocabulary (e.g. the fine-tuning data).
     #[arg(long, num_args = 1..)]
     vocab_from: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TokenizerKind::Char)]
+    tokenizer: TokenizerKind,
+    /// Vocabulary size for --tokenizer bpe, special tokens and every character included (it
+    /// grows to hold every character when they are more).
+    #[arg(long, default_value_t = 512)]
+    vocab_size: usize,
     #[arg(long)]
     out: PathBuf,
     #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
@@ -85,7 +101,10 @@ pub fn run(args: PretrainArgs) -> Result<()> {
     let mut vocab_texts: Vec<&str> = vec![corpus.as_str()];
     vocab_texts.extend(extra.iter().map(|s| s.as_str()));
     // The tokenizer adds the templates' role tags and special tokens itself.
-    let tokenizer = build_char_tokenizer(&vocab_texts);
+    let tokenizer: ChatTokenizer = match args.tokenizer {
+        TokenizerKind::Char => build_char_tokenizer(&vocab_texts),
+        TokenizerKind::Bpe => train_bpe_tokenizer(&vocab_texts, args.vocab_size),
+    };
     let vocab = tokenizer.vocab_size().next_multiple_of(args.pad_vocab.max(1));
     let config = match args.arch {
         Arch::Gpt2 => ModelConfig::gpt2(vocab, args.hidden, args.layers, args.heads, args.ff, args.context),
@@ -95,7 +114,7 @@ pub fn run(args: PretrainArgs) -> Result<()> {
     let (device, adapter) = device::open(args.backend)?;
     let model = Model::init(&config, args.seed, &device);
     let params = burn::module::Module::num_params(&model);
-    eprintln!("model: {params} parameters, {} characters in the vocabulary (table of {vocab}); device: {adapter}", tokenizer.vocab_size());
+    eprintln!("model: {params} parameters, {} tokens in the vocabulary (table of {vocab}); device: {adapter}", tokenizer.vocab_size());
 
     let model = if args.steps == 0 {
         model
@@ -103,7 +122,8 @@ pub fn run(args: PretrainArgs) -> Result<()> {
         let ids = tokenizer.encode(&corpus);
         let batches = pack_text_batches(&ids, args.batch, args.seq, args.seed);
         anyhow::ensure!(!batches.is_empty(), "the corpus ({} tokens) is shorter than one window", ids.len());
-        eprintln!("corpus: {} tokens in {} batches of {}×{}", ids.len(), batches.len(), args.batch, args.seq);
+        let per_char = ids.len() as f64 / corpus.chars().count().max(1) as f64;
+        eprintln!("corpus: {} tokens ({per_char:.3} per character) in {} batches of {}×{}", ids.len(), batches.len(), args.batch, args.seq);
         let config = TrainConfig {
             lora: None,
             learning_rate: args.lr,

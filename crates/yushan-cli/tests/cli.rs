@@ -72,6 +72,29 @@ fn a_bad_jsonl_line_is_reported_with_its_line_and_field() {
     assert!(message.contains("(line 2)") && message.contains("the limit is 9"), "{message}");
 }
 
+#[test]
+fn the_corpus_trains_a_bpe_tokenizer_for_a_model() {
+    let dir = tempdir("corpus");
+    let (corpus, model) = (dir.join("corpus.txt"), dir.join("model"));
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let out = yushan(&["corpus", "--out", &s(&corpus), "--repeats", "1"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let written = std::fs::read_to_string(&corpus).unwrap();
+    assert!(written.contains("玉山") && written.contains("Yushan") && written.contains("<|endoftext|>"));
+
+    let out = yushan(&["pretrain", "--backend", "cpu", "--text", &s(&corpus), "--out", &s(&model), "--tokenizer", "bpe",
+        "--vocab-size", "400", "--hidden", "32", "--ff", "64"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json = |name: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(model.join(name)).unwrap()).unwrap() };
+    let tokenizer = json("tokenizer.json");
+    assert_eq!(tokenizer["model"]["type"], "BPE");
+    let vocab = tokenizer["model"]["vocab"].as_object().unwrap();
+    assert_eq!(vocab.len(), 400);
+    assert_eq!(vocab["<|endoftext|>"], 2);
+    assert!(vocab.contains_key("the") && vocab.contains_key("玉"));
+    assert!(json("config.json")["vocab_size"].as_u64().unwrap() >= 400);
+}
+
 fn tempdir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("yushan-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

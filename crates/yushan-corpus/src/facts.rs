@@ -1,7 +1,9 @@
 //! The fact table. Every row is a well-established fact, stated so that it stays true: e.g. the
 //! Sahara is the largest *hot* desert (Antarctica is the largest desert), the Caspian Sea the
-//! largest lake, Lake Superior the largest freshwater lake by area. Rows whose truth depends on
-//! a definition that sources dispute (the world's longest river: Nile or Amazon) are left out.
+//! largest lake, Lake Superior the largest freshwater lake by area, the Andes the longest range
+//! on land. Rows whose truth depends on a definition that sources dispute (the world's longest
+//! river: Nile or Amazon; the longest river of the United States) are left out. India is the
+//! most populous country on the UN's estimates since 2023.
 
 /// What a fact is about: the superlative (or relation) and how it is said in each language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -11,6 +13,7 @@ pub enum Kind {
     LargestFlowRiver,
     LargestLake,
     LargestFreshwaterLake,
+    LargestNaturalLake,
     DeepestLake,
     DeepestTrench,
     LargestOcean,
@@ -39,7 +42,8 @@ impl Kind {
             Kind::LongestRiver => ("最長的河", "longest river"),
             Kind::LargestFlowRiver => ("流量最大的河", "river with the largest flow"),
             Kind::LargestLake => ("最大的湖", "largest lake"),
-            Kind::LargestFreshwaterLake => ("最大的淡水湖", "largest freshwater lake"),
+            Kind::LargestFreshwaterLake => ("面積最大的淡水湖", "largest freshwater lake by area"),
+            Kind::LargestNaturalLake => ("最大的天然湖", "largest natural lake"),
             Kind::DeepestLake => ("最深的湖", "deepest lake"),
             Kind::DeepestTrench => ("最深的海溝", "deepest ocean trench"),
             Kind::LargestOcean => ("最大的海洋", "largest ocean"),
@@ -53,7 +57,7 @@ impl Kind {
             Kind::MostPopulousCity => ("人口最多的城市", "most populous city"),
             Kind::TallestBuilding => ("最高的建築", "tallest building"),
             Kind::HighestWaterfall => ("最高的瀑布", "highest waterfall"),
-            Kind::LongestMountainRange => ("最長的山脈", "longest mountain range"),
+            Kind::LongestMountainRange => ("陸地上最長的山脈", "longest mountain range on land"),
             Kind::LargestRainforest => ("最大的雨林", "largest rainforest"),
             Kind::LargestCoralReef => ("最大的珊瑚礁", "largest coral reef"),
             Kind::LongestRoadTunnel => ("最長的公路隧道", "longest road tunnel"),
@@ -69,7 +73,8 @@ impl Kind {
             Kind::DeepestTrench => "條",
             Kind::LargestHotDesert | Kind::LargestRainforest | Kind::LargestCoralReef => "片",
             Kind::LargestCountry | Kind::SmallestCountry | Kind::MostPopulousCountry | Kind::MostPopulousCity => "個",
-            Kind::LargestLake | Kind::LargestFreshwaterLake | Kind::DeepestLake | Kind::LargestOcean => "個",
+            Kind::LargestLake | Kind::LargestFreshwaterLake | Kind::LargestNaturalLake => "個",
+            Kind::DeepestLake | Kind::LargestOcean => "個",
             Kind::LargestContinent | Kind::ColdestContinent | Kind::Capital => "個",
         }
     }
@@ -119,7 +124,8 @@ pub const FACTS: &[Fact] = &[
     // Taiwan
     with_figure(HighestMountain, TAIWAN, ("玉山", "Yushan (Jade Mountain)"), ("海拔 3952 公尺", "3,952 metres high")),
     with_figure(LongestRiver, TAIWAN, ("濁水溪", "the Zhuoshui River"), ("全長 186 公里", "186 kilometres long")),
-    fact(LargestFreshwaterLake, TAIWAN, "日月潭", "Sun Moon Lake"),
+    // Dammed since the 1930s (a reservoir is larger), but still the largest natural lake.
+    fact(LargestNaturalLake, TAIWAN, "日月潭", "Sun Moon Lake"),
     with_figure(TallestBuilding, TAIWAN, ("臺北101", "Taipei 101"), ("高 508 公尺", "508 metres tall")),
     fact(MostPopulousCity, TAIWAN, "新北市", "New Taipei City"),
     with_figure(LongestRoadTunnel, TAIWAN, ("雪山隧道", "the Hsuehshan Tunnel"), ("長約 12.9 公里", "about 12.9 kilometres long")),
@@ -133,7 +139,6 @@ pub const FACTS: &[Fact] = &[
     fact(LargestLake, CHINA, "青海湖", "Qinghai Lake"),
     with_figure(HighestMountain, KOREA, ("漢拏山", "Hallasan"), ("海拔 1947 公尺", "1,947 metres high")),
     with_figure(HighestMountain, USA, ("迪納利山", "Denali"), ("海拔 6190 公尺", "6,190 metres high")),
-    fact(LongestRiver, USA, "密蘇里河", "the Missouri River"),
     fact(MostPopulousCity, USA, "紐約", "New York City"),
     fact(LongestRiver, UK, "塞文河", "the River Severn"),
     fact(LongestRiver, ASIA, "長江", "the Yangtze River"),

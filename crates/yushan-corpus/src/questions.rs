@@ -45,7 +45,7 @@ fn item(i: usize) -> QuestionItem {
 const SHORTCUT_TRAIN: [(Kind, &str); 8] = [
     (Kind::HighestMountain, "臺灣"),
     (Kind::LongestRiver, "臺灣"),
-    (Kind::LargestFreshwaterLake, "臺灣"),
+    (Kind::LargestNaturalLake, "臺灣"),
     (Kind::TallestBuilding, "臺灣"),
     (Kind::HighestMountain, "日本"),
     (Kind::LongestRiver, "中國"),

@@ -7,6 +7,7 @@
 //! `read_jsonl_file`, …) are thin wrappers for the command line.
 
 pub mod batch;
+pub mod bpe;
 pub mod chat;
 pub mod encode;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod template;
 pub mod tokenizer;
 
 pub use batch::{Batch, Batcher, fixed_batches, pack_text_batches};
+pub use bpe::train_bpe_tokenizer;
 pub use chat::{Conversation, Message, Role};
 pub use encode::{EncodedConversation, encode_conversation, encode_prompt, validate};
 pub use error::DataError;

@@ -1,5 +1,5 @@
 //! Hugging Face `tokenizers` behind a small interface, plus a character-level tokenizer builder
-//! for models we train from scratch. Only the pure-Rust (fancy-regex) engine is used, so text
+//! for models we train from scratch (the BPE one is in `bpe`). Only the pure-Rust (fancy-regex) engine is used, so text
 //! encodes to the same ids natively and in the page.
 
 use std::collections::BTreeSet;
@@ -109,9 +109,7 @@ impl ChatTokenizer {
 /// It is an ordinary tokenizer.json (WordLevel model, one pre-token per character, a `Fuse`
 /// decoder that joins tokens with nothing between them), so Python's `tokenizers` loads it too.
 pub fn build_char_tokenizer(texts: &[&str]) -> ChatTokenizer {
-    let scaffolding = Template::scaffolding();
-    let chars: BTreeSet<char> = texts.iter().copied().chain([scaffolding.as_str()]).flat_map(str::chars).collect();
-    let vocab = SPECIAL_TOKENS.iter().map(|s| s.to_string()).chain(chars.into_iter().map(String::from)).zip(0u32..);
+    let vocab = SPECIAL_TOKENS.iter().map(|s| s.to_string()).chain(alphabet(texts).into_iter().map(String::from)).zip(0u32..);
     let model = WordLevel::builder()
         .vocab(vocab.collect())
         .unk_token(UNK.into())
@@ -125,6 +123,13 @@ pub fn build_char_tokenizer(texts: &[&str]) -> ChatTokenizer {
     let specials: Vec<AddedToken> = SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect();
     tokenizer.add_special_tokens(&specials);
     ChatTokenizer::from(tokenizer)
+}
+
+/// Every distinct character of `texts` and of the templates' role tags, in order: the base
+/// vocabulary of the tokenizers we build, so a model can always read its own chat template.
+pub(crate) fn alphabet(texts: &[&str]) -> BTreeSet<char> {
+    let scaffolding = Template::scaffolding();
+    texts.iter().copied().chain([scaffolding.as_str()]).flat_map(str::chars).collect()
 }
 
 #[cfg(test)]
