@@ -203,10 +203,11 @@ fn role_tags(args: RoleTagsArgs) -> Result<()> {
     }
     for arm in [&report.with_tags, &report.without_tags] {
         println!(
-            "{:?}: stops at the end of its answer {:.0}%, runs on past it {:.0}%, final loss {:.3}",
+            "{:?}: stops at the end of its answer {:.0}%, writes on past it {:.0}%, asks itself a question {:.0}%, final loss {:.3}",
             arm.template,
             arm.stop_share * 100.0,
             arm.run_on_share * 100.0,
+            arm.asks_itself_share * 100.0,
             arm.final_loss
         );
         for s in arm.samples.iter().take(3) {

@@ -41,8 +41,10 @@ pub struct Generated {
     pub text: String,
     /// Ended with an end token, and nothing but the answer before it.
     pub stopped_correctly: bool,
-    /// Went on past its answer onto a new line (the next "question").
+    /// Went on writing after the first sentence of its answer.
     pub kept_writing: bool,
+    /// What it wrote after its answer contains a question (自問自答).
+    pub asked_itself: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -51,8 +53,10 @@ pub struct RoleTagsArm {
     pub final_loss: f32,
     /// Share of generations that stop at the end of the answer.
     pub stop_share: f64,
-    /// Share that run on onto another line.
+    /// Share that write on after their answer.
     pub run_on_share: f64,
+    /// Share that go on to ask (and often answer) a question of their own.
+    pub asks_itself_share: f64,
     pub samples: Vec<Generated>,
 }
 
@@ -103,11 +107,12 @@ pub async fn run_role_tags(
             .into_iter()
             .zip(probe)
             .map(|((text, generation), q)| {
-                let kept_writing = text.trim_start().split_once('\n').is_some_and(|(_, rest)| !rest.trim().is_empty());
+                let rest = after_first_sentence(&text).trim();
                 Generated {
                     question: q.question.clone(),
-                    stopped_correctly: generation.stop == StopReason::EndOfTurn && !kept_writing,
-                    kept_writing,
+                    stopped_correctly: generation.stop == StopReason::EndOfTurn && rest.is_empty(),
+                    kept_writing: !rest.is_empty(),
+                    asked_itself: rest.contains(['？', '?']),
                     text,
                 }
             })
@@ -118,10 +123,33 @@ pub async fn run_role_tags(
             final_loss: loss,
             stop_share: samples.iter().filter(|s| s.stopped_correctly).count() as f64 / n,
             run_on_share: samples.iter().filter(|s| s.kept_writing).count() as f64 / n,
+            asks_itself_share: samples.iter().filter(|s| s.asked_itself).count() as f64 / n,
             samples,
         });
     }
     let without_tags = arms.pop().expect("two arms");
     let with_tags = arms.pop().expect("two arms");
     Ok(RoleTagsReport { with_tags, without_tags })
+}
+
+/// What follows the first sentence (up to 。 . ！ ? ？ or a line break) of `text`.
+fn after_first_sentence(text: &str) -> &str {
+    let text = text.trim_start();
+    text.find(['。', '.', '！', '!', '？', '?', '\n']).map_or("", |i| {
+        let end = i + text[i..].chars().next().map_or(0, char::len_utf8);
+        &text[end..]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_first_sentence;
+
+    #[test]
+    fn the_rest_after_an_answer() {
+        assert_eq!(after_first_sentence("臺灣最高的山是玉山。"), "");
+        assert_eq!(after_first_sentence("玉山。世界最大的海洋是哪一個呢？"), "世界最大的海洋是哪一個呢？");
+        assert_eq!(after_first_sentence("Yushan.\nWho are you?"), "\nWho are you?");
+        assert_eq!(after_first_sentence("玉山"), "");
+    }
 }
