@@ -1,105 +1,25 @@
 // The page in headless Chromium on SwiftShader (WebGPU in software), driven by playwright-core.
 // Needs web/pkg/ (scripts/build-web.sh). Run: node --test tests/
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { GPU_ERROR, OUT, ROOT, foreignRequests, launch, median, serveRepo } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = path.join(ROOT, 'tests', 'out');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-  '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
 // SwiftShader is slow: the first training step compiles every GPU pipeline.
 const TRAIN_TIMEOUT_MS = Number(process.env.YUSHAN_TRAIN_TIMEOUT_MS || 15 * 60_000);
-// Messages that mean WebGPU rejected something (validation errors, bad WGSL, lost device).
-const GPU_ERROR = /WebGPU|GPUValidationError|validation error|WGSL|shader module|Invalid (ComputePipeline|ShaderModule|BindGroup|Buffer)|device (was )?lost/i;
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json',
-  '.jsonl': 'application/jsonl; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml',
-};
-
-let server;
 let baseUrl;
-
-function startServer() {
-  return new Promise((resolve) => {
-    const srv = http.createServer(async (req, res) => {
-      try {
-        const url = new URL(req.url, 'http://x');
-        let file = path.normalize(path.join(ROOT, decodeURIComponent(url.pathname)));
-        if (!file.startsWith(ROOT)) { res.writeHead(403).end(); return; }
-        if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-        const body = await fsp.readFile(file);
-        res.writeHead(200, {
-          'content-type': MIME[path.extname(file)] || 'application/octet-stream',
-          'cache-control': 'no-store',
-        });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end('not found');
-      }
-    });
-    srv.listen(0, '127.0.0.1', () => resolve(srv));
-  });
-}
-
-async function launch() {
-  const userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'yushan-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 900 },
-    locale: 'zh-TW',
-  });
-  const page = context.pages()[0] || await context.newPage();
-  const consoleLines = [];
-  const record = (where) => (msg) => consoleLines.push({ where, type: msg.type(), text: msg.text() });
-  page.on('console', record('page'));
-  page.on('worker', (w) => w.on('console', record('worker')));
-  page.on('pageerror', (err) => consoleLines.push({ where: 'page', type: 'pageerror', text: String(err) }));
-  page.on('response', (res) => {
-    if (res.status() >= 400) consoleLines.push({ where: 'net', type: 'http', text: `${res.status()} ${res.url()}` });
-  });
-  const close = async () => {
-    await context.close();
-    await fsp.rm(userDataDir, { recursive: true, force: true });
-  };
-  return { context, page, consoleLines, close };
-}
 
 // YUSHAN_TEST_MODEL=<dir relative to the repo root> trains another model than models/default.
 const pageUrl = () => (process.env.YUSHAN_TEST_MODEL ? `${baseUrl}?model=${encodeURIComponent(process.env.YUSHAN_TEST_MODEL)}` : baseUrl);
 
-const median = (xs) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(ROOT, 'web/pkg/yushan_web_bg.wasm')), 'web/pkg missing: run scripts/build-web.sh');
-  server = await startServer();
-  baseUrl = `http://127.0.0.1:${server.address().port}/`;
-  await fsp.mkdir(OUT, { recursive: true });
-});
-
-after(() => server?.close());
+serveRepo((url) => { baseUrl = url; });
 
 test('page: WebGPU adapter, GPU self-check, training and generation', { timeout: TRAIN_TIMEOUT_MS + 5 * 60_000 }, async () => {
   const { page, consoleLines, close } = await launch();
+  const foreign = foreignRequests(page, baseUrl);
   try {
     await page.goto(pageUrl());
     // The adapter (or an error) shows up.
@@ -120,16 +40,15 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       assert.ok(state.browserAdapter.requestedFeatures.includes('subgroups'), "'subgroups' was not requested");
     }
 
-    // GPU self-check: matmul on the GPU against the CPU.
-    await page.waitForFunction(() => window.yushan.state.selfCheck || window.yushan.state.errors.length, null, { timeout: 120_000 });
-    state = await page.evaluate(() => window.yushan.state);
-    assert.deepEqual(state.errors, []);
-    console.log(`self-check: ${JSON.stringify(state.selfCheck)}`);
-    assert.ok(state.selfCheck.ok, `GPU matmul differs from the CPU: ${state.selfCheck.max_abs_error}`);
-
+    // Train is pressed as soon as the page allows it (the first-loss budget counts from page
+    // start); the GPU self-check is checked afterwards.
     if (state.capabilities?.training) {
       await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 60_000 });
-      await page.fill('#steps', process.env.YUSHAN_TEST_STEPS || '12');
+      const steps = process.env.YUSHAN_TEST_STEPS || '12';
+      await page.fill('#steps', steps);
+      // The settings go into the page's address, so that a link reproduces the run.
+      assert.match(await page.evaluate(() => location.href), new RegExp(`[?&]steps=${steps}(&|$)`));
+      assert.match(await page.evaluate(() => location.href), /[?&]template=plain(&|$)/);
       await page.click('#train');
       await page.waitForFunction(
         () => ['trained', 'error'].includes(window.yushan.state.phase),
@@ -159,17 +78,43 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       const cfg = JSON.parse(await fsp.readFile(await downloads.find((d) => d.suggestedFilename().endsWith('.json')).path(), 'utf8'));
       console.log(`adapter_config.json: r=${cfg.r} lora_alpha=${cfg.lora_alpha} target_modules=${JSON.stringify(cfg.target_modules)}`);
 
+      // Compare: the base model answers, then the fine-tuned one, each streamed into its column.
       await page.fill('#prompt', '台灣最高的山是哪一座？');
+      await page.fill('#max-tokens', process.env.YUSHAN_TEST_MAX_TOKENS || '16');
+      // Count the texts each column shows on its way: streaming shows many, one per token.
+      await page.evaluate(() => {
+        window.streamed = { 'answer-base': new Set(), answer: new Set() };
+        for (const id of Object.keys(window.streamed)) {
+          const el = document.getElementById(id);
+          new MutationObserver(() => window.streamed[id].add(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+        }
+      });
       await page.click('#generate');
       await page.waitForFunction(() => window.yushan.state.answer !== null || window.yushan.state.errors.length, null, { timeout: 300_000 });
       state = await page.evaluate(() => window.yushan.state);
       assert.deepEqual(state.errors, [], 'errors while generating');
-      console.log(`answer (${state.timings.generateMs?.toFixed(0)} ms): ${JSON.stringify(state.answer)}`);
+      const { base, tuned } = state.answers;
+      console.log(`base answer (${base.ms.toFixed(0)} ms): ${JSON.stringify(base.text)}`);
+      console.log(`fine-tuned answer (${tuned.ms.toFixed(0)} ms): ${JSON.stringify(tuned.text)}`);
+      const streamed = await page.evaluate(() => Object.fromEntries(Object.entries(window.streamed).map(([k, v]) => [k, v.size])));
+      console.log(`distinct texts while streaming: ${JSON.stringify(streamed)}`);
+      assert.ok(streamed['answer-base'] > 2 && streamed.answer > 2, 'the answers were not streamed token by token');
+      assert.equal(base.used_adapter, false, 'the base column used the adapter');
+      assert.equal(tuned.used_adapter, true, 'the fine-tuned column did not use the adapter');
+      assert.equal(state.answer, tuned.text);
       assert.ok(state.answer.length > 0, 'empty answer');
       assert.ok((await page.textContent('#answer')).trim().length > 0);
+      assert.ok((await page.textContent('#answer-base')).trim().length > 0);
     } else {
       console.log('this build has no training engine: GPU self-check only');
     }
+
+    // GPU self-check: matmul on the GPU against the CPU.
+    await page.waitForFunction(() => window.yushan.state.selfCheck || window.yushan.state.errors.length, null, { timeout: 120_000 });
+    state = await page.evaluate(() => window.yushan.state);
+    assert.deepEqual(state.errors, []);
+    console.log(`self-check: ${JSON.stringify(state.selfCheck)}`);
+    assert.ok(state.selfCheck.ok, `GPU matmul differs from the CPU: ${state.selfCheck.max_abs_error}`);
 
     await page.screenshot({ path: path.join(OUT, 'page.png'), fullPage: true });
     state = await page.evaluate(() => window.yushan.state);
@@ -180,6 +125,21 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
     assert.deepEqual(httpErrors, [], 'requests that failed');
     const panics = consoleLines.filter((l) => /panicked at|RuntimeError: unreachable/.test(l.text));
     assert.deepEqual(panics, [], 'wasm panics in the console');
+    assert.deepEqual(foreign, [], 'requests to other origins');
+
+    if (state.capabilities?.training) {
+      // The loss curve of the run survives a reload (the adapter itself is not kept).
+      const steps = state.losses.length;
+      await page.evaluate(() => window.yushan.storeIdle());
+      await page.reload();
+      await page.waitForFunction(() => window.yushan?.state.uiReady, null, { timeout: 60_000 });
+      const restored = await page.evaluate(() => window.yushan.state.lastRun);
+      assert.equal(restored?.points.length, steps, 'the last run was not restored');
+      assert.equal(restored.done, true);
+      assert.equal((await page.textContent('#stat-step')).trim(), `${steps} / ${steps}`);
+      assert.match(await page.textContent('#train-status'), /上次訓練/);
+      assert.equal(await page.inputValue('#steps'), String(steps), 'the settings were not kept');
+    }
   } finally {
     await fsp.writeFile(path.join(OUT, 'console.txt'), consoleLines.map((l) => `[${l.where}:${l.type}] ${l.text}`).join('\n'));
     await close();
@@ -194,6 +154,9 @@ test('page: a plain message when WebGPU is missing', { timeout: 120_000 }, async
     await page.waitForFunction(() => window.yushan?.state.phase === 'no-webgpu', null, { timeout: 30_000 });
     assert.ok(await page.isVisible('#no-webgpu'));
     assert.match(await page.textContent('#no-webgpu'), /WebGPU/);
+    // The data tools run without a GPU: the editor checks the data and the token view draws.
+    await page.waitForFunction(() => window.yushan.state.tokenView?.tokens > 0, null, { timeout: 60_000 });
+    assert.ok(await page.isDisabled('#train'));
   } finally {
     await close();
   }
@@ -209,7 +172,8 @@ test('page: bad JSONL is refused with the line that is wrong', { timeout: 300_00
       t.skip(`no training engine in this build (phase ${phase})`);
       return;
     }
-    await page.click('summary');
+    const before = await page.evaluate(() => window.yushan.toJsonl());
+    await page.click('#raw-jsonl summary');
     await page.fill('#data', '{"messages":[{"role":"user","content":"你好"},{"role":"assistant","content":"你好！"}]}\n{"messages":[{"role":"user","content":"hi"},{"role":"robot","content":"x"}]}\n');
     await page.click('#train');
     await page.waitForFunction(() => window.yushan.state.phase === 'error', null, { timeout: 60_000 });
@@ -217,6 +181,10 @@ test('page: bad JSONL is refused with the line that is wrong', { timeout: 300_00
     console.log(`bad data: ${status}`);
     assert.match(status, /line 2/);
     assert.match(status, /role/);
+    // Nothing was replaced: the editor keeps its conversations, and the text stays to be fixed.
+    assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before);
+    assert.match(await page.textContent('#data-status'), /line 2: messages\[1\]\.role/);
+    assert.match(await page.inputValue('#data'), /robot/);
   } finally {
     await close();
   }

@@ -1,5 +1,15 @@
 // Yushan page: UI on the main thread; the wasm engine runs in web/worker.js.
-import uPlot from './vendor/uPlot.esm.js';
+// Modules: rpc.js (worker calls), i18n.js (language), store.js (IndexedDB), data-panel.js
+// (conversation editor, import/export), token-view.js, settings.js (form <-> URL <-> store),
+// chart.js (loss chart), compare.js (base vs fine-tuned answers).
+import { call, on, startWorker } from './rpc.js';
+import { lang, refresh, setLang, show, t } from './i18n.js';
+import * as store from './store.js';
+import { addPoint, clearChart, makeChart, setPoints } from './chart.js';
+import { data, engineReady, initDataPanel, jsonlForTraining, toJsonl } from './data-panel.js';
+import { initTokenView } from './token-view.js';
+import { initSettings, readSettings, trainOptions } from './settings.js';
+import { initCompare } from './compare.js';
 
 const $ = (id) => document.getElementById(id);
 // The model to fine-tune: models/default/ unless the page's URL says ?model=<dir> (same origin only).
@@ -25,115 +35,60 @@ const state = {
   errors: [],
   answer: null,
   timings: {},
+  lang: lang(),
+  dataset: null,       // {conversations, selected, restored?}
+  problems: [],        // conversations training would refuse: [{index, message}]
+  tokenView: null,     // the token view's counts for the selected conversation
+  lastRun: null,       // the run saved in IndexedDB (restored on reload)
+  answers: null,       // {base, tuned} from the compare panel
 };
-window.yushan = { state };
-
-function setStatus(el, text, kind = '') {
-  el.textContent = text;
-  el.className = `status ${kind}`;
-}
+window.yushan = { state, data, toJsonl, storeIdle: store.idle };
 
 function fail(where, message) {
   state.errors.push(`${where}: ${message}`);
   console.error(`[yushan] ${where}: ${message}`);
 }
 
-// --- worker RPC ---------------------------------------------------------------------------
-let worker = null;
-let nextId = 1;
-const pending = new Map();
-const eventHandlers = { step: [], text: [] };
-
-function call(cmd, args = {}, transfer = []) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, cmd, ...args }, transfer);
-  });
+let training = false;
+let generating = false;
+let trained = false; // this session's engine holds an adapter trained at least one step
+function updateButtons() {
+  const engine = !!state.capabilities?.training;
+  $('train').disabled = !engine || training || generating;
+  $('generate').disabled = !engine || !modelReady || training || generating;
 }
 
-function onWorkerMessage({ data }) {
-  if (data.id !== undefined) {
-    const p = pending.get(data.id);
-    pending.delete(data.id);
-    if (data.ok) p.resolve(data.value); else p.reject(new Error(data.error));
-    return;
+// --- model files ----------------------------------------------------------------------------------
+const fileCache = new Map();
+function modelFile(name, kind) {
+  const key = `${name}:${kind}`;
+  if (!fileCache.has(key)) {
+    const p = fetch(new URL(name, MODEL_DIR)).then((res) => {
+      if (!res.ok) throw new Error(`models/default/${name}: HTTP ${res.status}`);
+      return kind === 'bytes' ? res.arrayBuffer() : res.text();
+    });
+    p.catch(() => fileCache.delete(key));
+    // Weights are transferred to the worker: never keep them.
+    if (kind !== 'bytes') fileCache.set(key, p);
+    return p;
   }
-  switch (data.event) {
-    case 'gpu-error':
-      state.gpuErrors.push(data.message);
-      console.error(`[yushan] WebGPU error in worker: ${data.message}`);
-      break;
-    case 'error':
-      fail('worker', data.message);
-      break;
-    case 'step':
-      for (const h of eventHandlers.step) h(data.step);
-      break;
-    case 'text':
-      for (const h of eventHandlers.text) h(data.text);
-      break;
-  }
+  return fileCache.get(key);
 }
 
-// --- chart ----------------------------------------------------------------------------------
-let chart = null;
-const series = [[], [], []]; // step, train loss, held-out loss
-
-function makeChart() {
-  const el = $('chart');
-  const width = Math.max(320, el.clientWidth || 640);
-  chart = new uPlot({
-    width,
-    height: 260,
-    scales: { x: { time: false } },
-    axes: [{ label: 'step' }, { label: 'loss' }],
-    series: [
-      { label: 'step' },
-      { label: '訓練 train', stroke: '#1d6f5f', width: 2, points: { show: true, size: 4 } },
-      { label: '驗證 held-out', stroke: '#c2572b', width: 2, dash: [6, 4], spanGaps: true },
-    ],
-  }, series, el);
-  new ResizeObserver(() => chart.setSize({ width: Math.max(320, el.clientWidth), height: 260 })).observe(el);
-}
-
-function addLossPoint(ev) {
-  const now = performance.now();
-  state.stepMs.push(ev.step_ms);
-  if (state.firstLossAtMs === null) {
-    state.firstLossAtMs = now;
-    console.log(`[yushan] first loss point ${now.toFixed(0)} ms after page start`);
-  }
-  state.losses.push({ ...ev, at_ms: now });
-  series[0].push(ev.step);
-  series[1].push(ev.loss);
-  series[2].push(ev.heldout_loss ?? null);
-  chart.setData(series);
-  $('stat-step').textContent = `${ev.step} / ${ev.total_steps}`;
-  $('stat-loss').textContent = ev.loss.toFixed(3);
-  if (ev.heldout_loss != null) $('stat-eval').textContent = ev.heldout_loss.toFixed(3);
-  $('stat-tps').textContent = Math.round(ev.tokens_per_s).toString();
-  $('stat-elapsed').textContent = ev.elapsed_ms == null ? '–' : `${(ev.elapsed_ms / 1000).toFixed(1)} s`;
-}
-eventHandlers.step.push(addLossPoint);
-
-// --- model and data -------------------------------------------------------------------------
 let modelLoaded = null;
+let modelReady = false;
 async function loadModel() {
   if (!modelLoaded) {
     modelLoaded = (async () => {
       const t0 = performance.now();
-      const get = async (name, kind) => {
-        const res = await fetch(new URL(name, MODEL_DIR));
-        if (!res.ok) throw new Error(`models/default/${name}: HTTP ${res.status}`);
-        return kind === 'bytes' ? res.arrayBuffer() : res.text();
-      };
       const [configJson, weights, tokenizerJson] = await Promise.all([
-        get('config.json', 'text'), get('model.safetensors', 'bytes'), get('tokenizer.json', 'text'),
+        modelFile('config.json', 'text'), modelFile('model.safetensors', 'bytes'), modelFile('tokenizer.json', 'text'),
       ]);
       const info = await call('loadModel', { configJson, weights, tokenizerJson }, [weights]);
       state.timings.modelLoadMs = performance.now() - t0;
       state.model = info;
+      modelReady = true;
+      updateButtons();
       return info;
     })();
     modelLoaded.catch(() => { modelLoaded = null; });
@@ -141,52 +96,85 @@ async function loadModel() {
   return modelLoaded;
 }
 
-function readOptions() {
-  const num = (id) => Number($(id).value);
-  return {
-    steps: num('steps'),
-    lr: num('lr'),
-    lora_r: num('rank'),
-    lora_alpha: num('alpha'),
-    targets: $('targets').value.split(','),
-  };
+// --- training ---------------------------------------------------------------------------------------
+let run = null; // the run in progress, as saved: {settings, options, startedAt, points, done, error}
+
+function saveRun(now = false) {
+  if (!run) return;
+  if (now) store.set('lastRun', run); else store.setSoon('lastRun', run, 1000);
+}
+
+function showStats(ev) {
+  $('stat-step').textContent = `${ev.step} / ${ev.total_steps}`;
+  $('stat-loss').textContent = ev.loss.toFixed(3);
+  $('stat-eval').textContent = ev.heldout_loss != null ? ev.heldout_loss.toFixed(3) : '–';
+  $('stat-tps').textContent = ev.tokens_per_s != null ? Math.round(ev.tokens_per_s).toString() : '–';
+  $('stat-elapsed').textContent = ev.elapsed_ms == null ? '–' : `${(ev.elapsed_ms / 1000).toFixed(1)} s`;
+}
+
+function onStep(ev) {
+  const now = performance.now();
+  state.stepMs.push(ev.step_ms);
+  if (state.firstLossAtMs === null) {
+    state.firstLossAtMs = now;
+    console.log(`[yushan] first loss point ${now.toFixed(0)} ms after page start`);
+  }
+  state.losses.push({ ...ev, at_ms: now });
+  trained = true;
+  addPoint(ev.step, ev.loss, ev.heldout_loss);
+  showStats(ev);
+  if (run) {
+    run.points.push({ step: ev.step, total_steps: ev.total_steps, loss: ev.loss, heldout_loss: ev.heldout_loss ?? null, tokens_per_s: ev.tokens_per_s, elapsed_ms: ev.elapsed_ms });
+    saveRun();
+  }
 }
 
 async function train() {
-  const btn = $('train');
   const status = $('train-status');
-  btn.disabled = true;
+  training = true;
+  updateButtons();
   try {
-    setStatus(status, '載入模型… Loading the model…');
+    show(status, () => t('train.preparing'), '');
+    const jsonl = await jsonlForTraining();
+    show(status, () => t('train.loading'), '');
     await loadModel();
-    setStatus(status, '準備資料… Preparing the data…');
-    await call('setData', { jsonl: $('data').value });
-    const opts = readOptions();
+    trained = false; // set_data drops the engine's trainer and its adapter
+    await call('setData', { jsonl });
+    const opts = trainOptions();
     await call('configure', { options: opts });
     // A new run: clear the chart (the first-loss timing keeps the page's first run).
     state.losses = [];
     state.stepMs = [];
-    for (const s of series) s.length = 0;
-    chart.setData(series);
-    setStatus(status, '訓練中（第一步要編譯 GPU 程式，比較久）… Training (the first step compiles GPU kernels and takes longest)…');
+    $('export').disabled = true;
+    clearChart();
+    $('chart-empty').hidden = true;
+    run = { settings: readSettings(), options: opts, conversations: data.conversations.length, startedAt: Date.now(), points: [], done: false };
+    state.lastRun = run;
+    saveRun(true);
+    show(status, () => t('train.running'), '');
     state.phase = 'training';
     const res = await call('train', { steps: opts.steps, chunk: 1 });
     state.phase = 'trained';
-    $('export').disabled = !(opts.lora_r > 0);
-    const first = state.losses[0]?.loss;
-    const last = state.losses.at(-1)?.loss;
-    setStatus(status, `完成 ${res.steps} 步 · Done: ${res.steps} steps, loss ${first?.toFixed(3)} → ${last?.toFixed(3)}`, 'ok');
+    run.done = true;
+    saveRun(true);
+    $('export').disabled = !(opts.lora_r > 0 && trained);
+    const first = state.losses[0]?.loss?.toFixed(3);
+    const last = state.losses.at(-1)?.loss?.toFixed(3);
+    show(status, () => t('train.done', res.steps, first, last), 'ok');
   } catch (e) {
     state.phase = 'error';
     fail('train', e.message);
-    setStatus(status, `訓練失敗 Training failed: ${e.message}`, 'error');
+    if (run && !run.done) { run.error = e.message; saveRun(true); }
+    show(status, () => t('train.failed', e.message), 'error');
+    $('export').disabled = !trained;
   } finally {
-    btn.disabled = false;
+    training = false;
+    updateButtons();
   }
 }
 
-function download(name, data, type) {
-  const url = URL.createObjectURL(new Blob([data], { type }));
+function download(name, bytes, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
   const a = Object.assign(document.createElement('a'), { href: url, download: name });
   document.body.append(a);
   a.click();
@@ -202,42 +190,27 @@ async function exportAdapter() {
     download('adapter_model.safetensors', safetensors, 'application/octet-stream');
   } catch (e) {
     fail('export', e.message);
-    setStatus($('train-status'), `匯出失敗 Export failed: ${e.message}`, 'error');
+    show($('train-status'), () => t('export.failed', e.message), 'error');
   }
 }
 
-async function generate(ev) {
-  ev.preventDefault();
-  const btn = $('generate');
-  btn.disabled = true;
-  const out = $('answer');
-  out.textContent = '…';
-  $('answer-meta').textContent = '';
-  eventHandlers.text = [(text) => { out.textContent = text; }];
-  try {
-    if (!state.capabilities?.training) throw new Error('this build has no generation engine yet');
-    await loadModel();
-    const t0 = performance.now();
-    const res = await call('generate', {
-      prompt: $('prompt').value,
-      options: { max_tokens: 48, temperature: Number($('temperature').value), top_k: 40, top_p: 0.9, use_adapter: $('use-adapter').checked },
-    });
-    const text = res.text;
-    state.answer = text;
-    state.answerInfo = res;
-    state.timings.generateMs = performance.now() - t0;
-    out.textContent = text || '（空白 empty）';
-    const who = res.used_adapter ? '微調後的模型 fine-tuned model' : '原始模型 base model';
-    $('answer-meta').textContent = `${who} · ${res.tokens} tokens · ${(state.timings.generateMs / 1000).toFixed(1)} s`;
-  } catch (e) {
-    fail('generate', e.message);
-    out.textContent = `生成失敗 Generation failed: ${e.message}`;
-  } finally {
-    btn.disabled = false;
-  }
+// The last run saved in this browser: its curve and figures (the adapter itself is not kept).
+async function restoreLastRun() {
+  const last = await store.get('lastRun');
+  if (!last || !Array.isArray(last.points) || !last.points.length || run) return;
+  state.lastRun = last;
+  setPoints(last.points);
+  showStats(last.points.at(-1));
+  const when = new Date(last.startedAt);
+  const whenText = () => when.toLocaleString(lang() === 'en' ? 'en' : 'zh-TW', { dateStyle: 'short', timeStyle: 'short' });
+  const a = last.points[0].loss.toFixed(3);
+  const b = last.points.at(-1).loss.toFixed(3);
+  show($('train-status'), () => (last.done
+    ? t('train.last', whenText(), last.points.length, a, b)
+    : t('train.last.unfinished', whenText(), last.points.length)), '');
 }
 
-// --- start-up -------------------------------------------------------------------------------
+// --- start-up -----------------------------------------------------------------------------------
 function showAdapter({ adapter, browserAdapter }) {
   const b = browserAdapter || {};
   // In a browser wgpu only knows GPUAdapterInfo.description, often empty: add vendor/architecture.
@@ -248,15 +221,13 @@ function showAdapter({ adapter, browserAdapter }) {
   state.software = software;
   $('adapter-name').textContent = detail && detail !== name ? `${name} (${detail})` : name;
   $('adapter-backend').textContent = adapter.backend;
-  $('adapter-kind').textContent = software ? '軟體 software' : `硬體 hardware (${adapter.device_type})`;
+  show($('adapter-kind'), () => (software ? t('gpu.software') : t('gpu.hardware', adapter.device_type)));
   $('software-note').hidden = !software;
   $('gpu-info').hidden = false;
 }
 
-async function start() {
+async function startGpu() {
   const gpuStatus = $('gpu-status');
-  fetch(new URL('data/chat.jsonl', import.meta.url)).then((r) => r.text()).then((t) => { if (!$('data').value) $('data').value = t; });
-  makeChart();
   let probe = null;
   if ('gpu' in navigator) {
     try { probe = await navigator.gpu.requestAdapter(); } catch { probe = null; }
@@ -266,11 +237,9 @@ async function start() {
     state.phase = 'no-webgpu';
     gpuStatus.hidden = true;
     $('no-webgpu').hidden = false;
+    show($('train-status'), () => t('train.no_gpu'), 'error');
     return;
   }
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = onWorkerMessage;
-  worker.onerror = (e) => fail('worker', e.message || 'failed to start');
   try {
     const info = await call('init');
     Object.assign(state, { adapter: info.adapter, browserAdapter: info.browserAdapter, capabilities: info.capabilities });
@@ -278,35 +247,85 @@ async function start() {
     state.timings.gpuInitMs = info.gpuInitMs;
     state.timings.readyAtMs = performance.now();
     showAdapter(info);
-    setStatus(gpuStatus, 'WebGPU 就緒 ready', 'ok');
+    show(gpuStatus, () => t('gpu.ready'), 'ok');
   } catch (e) {
     state.phase = 'error';
     fail('init', e.message);
-    setStatus(gpuStatus, `WebGPU 啟動失敗 failed to start: ${e.message}`, 'error');
+    show(gpuStatus, () => t('gpu.failed', e.message), 'error');
     return;
   }
+  if (state.capabilities.training) {
+    $('train').addEventListener('click', train);
+    $('export').addEventListener('click', exportAdapter);
+    state.phase = 'ready';
+    updateButtons();
+    loadModel().catch((e) => show($('train-status'), () => t('model.failed', e.message), 'error'));
+  } else {
+    state.phase = 'ready-selfcheck-only';
+    show($('train-status'), () => t('train.no_engine'), '');
+  }
+  // The self-check waits until the GPU is idle: a class that presses Train at once should not
+  // wait for it (on a software GPU it costs a second or more of kernel compilation).
+  setTimeout(() => whenIdle(selfCheck), 2000);
+}
+
+function whenIdle(task) {
+  if (state.phase === 'training') setTimeout(() => whenIdle(task), 500);
+  else task();
+}
+
+async function selfCheck() {
   try {
     const sc = await call('selfCheck', { n: 64 });
     state.selfCheck = sc;
-    $('self-check').textContent = `${sc.ok ? '✓ 通過 passed' : '✗ 失敗 FAILED'} · ${sc.n}×${sc.n} matmul, max error ${sc.max_abs_error.toExponential(2)}, ${sc.ms.toFixed(0)} ms`;
-    $('self-check').className = sc.ok ? 'ok' : 'error';
+    const el = $('self-check');
+    show(el, () => `${sc.ok ? t('selfcheck.passed') : t('selfcheck.failed')} · ${sc.n}×${sc.n} matmul, max error ${sc.max_abs_error.toExponential(2)}, ${sc.ms.toFixed(0)} ms`);
+    el.className = sc.ok ? 'ok' : 'error';
   } catch (e) {
     fail('self-check', e.message);
     $('self-check').textContent = `✗ ${e.message}`;
   }
-  if (state.capabilities.training) {
-    $('train').disabled = false;
-    $('train').addEventListener('click', train);
-    $('chat-form').addEventListener('submit', generate);
-    $('export').addEventListener('click', exportAdapter);
-    state.phase = 'ready';
-    loadModel()
-      .then(() => { $('generate').disabled = false; })
-      .catch((e) => setStatus($('train-status'), `模型載入失敗 Could not load the model: ${e.message}`, 'error'));
-  } else {
-    state.phase = 'ready-selfcheck-only';
-    setStatus($('train-status'), '這個版本還沒有訓練引擎，只做 GPU 自我檢查。This build has no training engine yet: GPU self-check only.');
-  }
+}
+
+async function start() {
+  refresh();
+  $('lang-toggle').addEventListener('click', () => {
+    setLang(lang() === 'en' ? 'zh-Hant' : 'en');
+    state.lang = lang();
+  });
+  makeChart($('chart'));
+  on('step', onStep);
+  on('gpu-error', (message) => {
+    state.gpuErrors.push(message);
+    console.error(`[yushan] WebGPU error in worker: ${message}`);
+  });
+  on('error', (message) => fail('worker', message));
+  store.onWriteFailure((key, message) => {
+    state.storeError = `${key}: ${message}`;
+    $('store-warning').hidden = false;
+  });
+  // The worker runs the data tools too, so it starts with or without WebGPU.
+  startWorker((message) => fail('worker', message));
+
+  const tokenizerReady = modelFile('tokenizer.json', 'text').then((tokenizerJson) => call('viewTokenizer', { tokenizerJson }));
+  tokenizerReady.then(engineReady, (e) => fail('tokenizer', e.message));
+  const contextLength = modelFile('config.json', 'text').then((text) => JSON.parse(text).max_seq_len);
+  const ui = Promise.all([
+    initSettings(state),
+    initDataPanel(state),
+    initCompare(state, {
+      ensureModel: loadModel,
+      isTrained: () => trained,
+      setBusy: (busy) => { generating = busy; updateButtons(); },
+      fail,
+    }),
+  ]).then(() => {
+    initTokenView(state, { tokenizerReady, contextLength });
+    return restoreLastRun();
+  }).catch((e) => fail('ui', e.message));
+  await startGpu();
+  await ui;
+  state.uiReady = true;
 }
 
 start();

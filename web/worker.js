@@ -144,6 +144,23 @@ const commands = {
   gpuErrors() {
     return gpuErrors;
   },
+
+  // The data tools (crates/yushan-web/src/studio.rs): no GPU needed, and they run while training.
+  async validateJsonl({ text }) {
+    return (await loadEngine()).validate_jsonl(text);
+  },
+
+  async checkConversations({ conversations }) {
+    return (await loadEngine()).check_conversations(conversations);
+  },
+
+  async viewTokenizer({ tokenizerJson }) {
+    return (await loadEngine()).set_view_tokenizer(tokenizerJson);
+  },
+
+  async renderTokens({ conversation, index, template }) {
+    return (await loadEngine()).render_tokens(conversation, index, template);
+  },
 };
 
 self.onmessage = async ({ data }) => {

@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 pub mod bench;
 pub mod selfcheck;
 pub mod session;
+pub mod studio;
 
 thread_local! {
     static GPU: RefCell<Option<(Device, AdapterReport)>> = const { RefCell::new(None) };

@@ -1,0 +1,255 @@
+// The fine-tuning studio as a teacher uses it, in headless Chromium: the conversation editor,
+// the token view (what carries the loss), JSONL import and export, persistence across a reload,
+// the interface language, and training settings in the URL. No training run here (the one
+// short run of the suite is in page.test.mjs). Needs web/pkg/ (scripts/build-web.sh).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { OUT, ROOT, foreignRequests, launch, serveRepo } from './harness.mjs';
+
+let baseUrl;
+
+serveRepo((url) => { baseUrl = url; });
+
+const waitReady = (page) => page.waitForFunction(
+  () => window.yushan?.state.uiReady && window.yushan.state.tokenView,
+  null, { timeout: 120_000 },
+);
+
+// The tokens of the token view: their (visible) text, kind and whether they carry the loss.
+const tokens = (page) => page.$$eval('#token-view .tok', (els) => els.map((e) => ({
+  text: e.textContent,
+  kind: [...e.classList].find((c) => c.startsWith('kind-'))?.slice(5),
+  loss: e.classList.contains('loss'),
+})));
+const join = (toks) => toks.map((t) => t.text).join('');
+
+const line = (messages) => JSON.stringify({ messages });
+
+test('studio: editor, token view, import/export, reload, language, URL settings', { timeout: 600_000 }, async (t) => {
+  const { page, consoleLines, close } = await launch();
+  const foreign = foreignRequests(page, baseUrl);
+  try {
+    await page.goto(baseUrl);
+    await waitReady(page);
+    assert.match(await page.textContent('#privacy'), /不會上傳/);
+
+    await t.test('edit a conversation: text, roles, add and reorder turns', async () => {
+      await page.click('#conv-list .conv-item[data-index="1"]');
+      assert.match(await page.textContent('#conv-title'), /對話 2/);
+      await page.fill('#turns [data-turn="0"] textarea', '玉山有多高？');
+      await page.fill('#turns [data-turn="1"] textarea', '3952 公尺。');
+      await page.click('#turn-add'); // after the assistant comes a user turn
+      assert.equal(await page.inputValue('#turns [data-turn="2"] select'), 'user');
+      await page.selectOption('#turns [data-turn="2"] select', 'system');
+      await page.fill('#turns [data-turn="2"] textarea', '簡答。');
+      await page.click('#turns [data-turn="2"] .turn-up');
+      await page.click('#turns [data-turn="1"] .turn-up');
+      const c = await page.evaluate(() => window.yushan.data.conversations[1]);
+      assert.deepEqual(c.messages, [
+        { role: 'system', content: '簡答。' },
+        { role: 'user', content: '玉山有多高？' },
+        { role: 'assistant', content: '3952 公尺。' },
+      ]);
+      assert.match(await page.textContent('#conv-list .conv-item[data-index="1"]'), /玉山有多高/);
+      // Reorder conversations: down, then up again.
+      await page.click('#conv-down');
+      assert.equal(await page.evaluate(() => window.yushan.data.conversations[2].messages[1].content), '玉山有多高？');
+      await page.click('#conv-up');
+      assert.equal(await page.evaluate(() => window.yushan.data.selected), 1);
+      // Delete a turn, then put it back.
+      await page.click('#turns [data-turn="0"] .turn-delete');
+      assert.equal(await page.evaluate(() => window.yushan.data.conversations[1].messages.length), 2);
+      await page.click('#turn-add');
+      await page.selectOption('#turns [data-turn="2"] select', 'system');
+      await page.fill('#turns [data-turn="2"] textarea', '簡答。');
+      await page.click('#turns [data-turn="2"] .turn-up');
+      await page.click('#turns [data-turn="1"] .turn-up');
+      assert.deepEqual(await page.evaluate(() => window.yushan.data.conversations[1]), c);
+    });
+
+    await t.test('the token view marks assistant tokens as carrying loss, role tags as not', async () => {
+      const check = async (template) => {
+        await page.selectOption('#template', template);
+        await page.waitForFunction(
+          (tpl) => window.yushan.state.tokenView?.template === tpl && window.yushan.state.tokenView.index === 1
+            && document.getElementById('token-view').textContent.includes('3952'),
+          template, { timeout: 30_000 },
+        );
+        const toks = await tokens(page);
+        const lossToks = toks.filter((x) => x.loss);
+        const endOfTurn = toks.filter((x) => x.kind === 'end_of_turn' && x.loss);
+        // Exactly the assistant's content and its end of turn carry the loss.
+        assert.equal(join(lossToks), `3952␣公尺。${join(endOfTurn)}`, template);
+        assert.ok(lossToks.every((x) => ['assistant', 'end_of_turn'].includes(x.kind)), template);
+        assert.ok(toks.filter((x) => ['role_tag', 'user', 'system', 'separator'].includes(x.kind)).every((x) => !x.loss), template);
+        assert.ok(join(toks.filter((x) => x.kind === 'user')).includes('玉山有多高？'));
+        const state = await page.evaluate(() => window.yushan.state.tokenView);
+        assert.equal(state.loss_tokens, lossToks.length);
+        assert.equal(state.tokens, toks.length);
+        return { toks, roleTags: toks.filter((x) => x.kind === 'role_tag'), endOfTurn };
+      };
+      const plain = await check('plain');
+      assert.equal(join(plain.roleTags), '系統:␣使用者:␣AI:␣');
+      assert.equal(plain.endOfTurn.length, 1);
+      await page.locator('#tokens-panel').screenshot({ path: path.join(OUT, 'tokens-plain.png') });
+      const chatml = await check('chatml');
+      assert.match(join(chatml.roleTags), /^<\|im_start\|>system↵<\|im_start\|>user↵<\|im_start\|>assistant↵$/);
+      assert.equal(join(chatml.endOfTurn), '<|im_end|>');
+      assert.match(await page.evaluate(() => location.href), /[?&]template=chatml(&|$)/, 'the template is part of the link');
+      await page.locator('#tokens-panel').screenshot({ path: path.join(OUT, 'tokens-chatml.png') });
+      const none = await check('none');
+      assert.equal(none.roleTags.length, 0);
+      assert.equal(none.endOfTurn.length, 0);
+      await check('plain');
+    });
+
+    await t.test('a conversation training would refuse is flagged and training says which', async () => {
+      await page.click('#conv-add');
+      assert.equal(await page.evaluate(() => window.yushan.data.selected), 2);
+      await page.fill('#turns [data-turn="0"] textarea', '沒有答案的問題');
+      await page.waitForSelector('#conv-list .conv-item.bad[data-index="2"]', { timeout: 30_000 });
+      assert.ok(await page.isVisible('#conv-problem'));
+      assert.match(await page.textContent('#conv-problem'), /turn 2 \(assistant\) is empty/);
+      await page.waitForFunction(() => window.yushan.state.phase === 'ready' || window.yushan.state.phase.startsWith('ready-'), null, { timeout: 120_000 });
+      const phase = await page.evaluate(() => window.yushan.state.phase);
+      console.log(`phase before the refused training: ${phase}`);
+      if (phase === 'ready') {
+        await page.click('#conv-list .conv-item[data-index="0"]');
+        await page.click('#train');
+        await page.waitForFunction(() => window.yushan.state.phase === 'error', null, { timeout: 60_000 });
+        assert.match(await page.textContent('#train-status'), /第 3 段對話.*turn 2 \(assistant\) is empty/);
+        assert.equal(await page.evaluate(() => window.yushan.data.selected), 2, 'the conversation at fault is shown');
+        assert.equal(await page.evaluate(() => window.yushan.state.losses.length), 0);
+      }
+      await page.click('#conv-delete');
+      assert.equal(await page.evaluate(() => window.yushan.data.conversations.length), 8);
+      assert.equal(await page.locator('#conv-list .conv-item.bad').count(), 0, 'a flag stayed after the delete');
+      assert.ok(await page.isHidden('#conv-problem'));
+      assert.match(await page.textContent('#import-status'), /已刪除對話 3/);
+    });
+
+    await t.test('a malformed JSONL import names the line and changes nothing', async () => {
+      const before = await page.evaluate(() => window.yushan.toJsonl());
+      const good = line([{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }]);
+      const bad = line([{ role: 'user', content: 'hi' }, { role: 'robot', content: 'x' }]);
+      await page.setInputFiles('#import-file', { name: 'bad.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(`${good}\n${bad}\n${good}\n`) });
+      await page.waitForFunction(() => document.getElementById('import-status').classList.contains('error'), null, { timeout: 30_000 });
+      const status = await page.textContent('#import-status');
+      console.log(`bad import: ${status}`);
+      assert.match(status, /bad\.jsonl/);
+      assert.match(status, /line 2: messages\[1\]\.role: unknown role "robot"/);
+      assert.match(status, /資料沒有變動/);
+      assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before, 'the data changed');
+      await page.locator('#data-panel').screenshot({ path: path.join(OUT, 'import-error.png') });
+      // The teacher may still take the good rows, and undo that.
+      await page.click('#import-status button.link');
+      assert.equal(await page.evaluate(() => window.yushan.data.conversations.length), 2);
+      await page.click('#import-status button.link');
+      assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before, 'undo did not restore the data');
+
+      // The JSONL text: a good edit applies (and can be undone).
+      await page.click('#raw-jsonl summary');
+      await page.fill('#data', `${good}\n`);
+      assert.match(await page.textContent('#data-status'), /套用文字/);
+      await page.click('#data-apply');
+      await page.waitForFunction(() => window.yushan.data.conversations.length === 1, null, { timeout: 30_000 });
+      await page.click('#data-status button.link');
+      assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before, 'undo did not restore the data');
+      assert.equal(await page.inputValue('#data'), before, 'the text follows the data');
+      await page.click('#raw-jsonl summary');
+
+      // A good file dropped on the page replaces the data; Undo brings the old data back.
+      const text = `${good}\n{"prompt":"1+1?","completion":"2"}\n`;
+      await page.evaluate((body) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([body], 'more.jsonl', { type: 'application/jsonl' }));
+        const panel = document.getElementById('data-panel');
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          panel.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }
+      }, text);
+      await page.waitForFunction(() => window.yushan.data.conversations.length === 2, null, { timeout: 30_000 });
+      assert.match(await page.textContent('#import-status'), /more\.jsonl/);
+      assert.deepEqual(await page.evaluate(() => window.yushan.data.conversations[1].messages), [
+        { role: 'user', content: '1+1?' }, { role: 'assistant', content: '2' },
+      ]);
+      await page.click('#import-status button.link');
+      assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before, 'undo did not restore the data');
+    });
+
+    await t.test('export downloads the data as JSONL', async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-data')]);
+      assert.equal(download.suggestedFilename(), 'yushan-data.jsonl');
+      const text = await fsp.readFile(await download.path(), 'utf8');
+      assert.equal(text, await page.evaluate(() => window.yushan.toJsonl()));
+      const rows = text.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(rows.length, 8);
+      assert.equal(rows[1].messages[0].role, 'system');
+    });
+
+    await page.screenshot({ path: path.join(OUT, 'studio-zh.png'), fullPage: true });
+
+    await t.test('the edited data survives a reload', async () => {
+      await page.click('#conv-list .conv-item[data-index="1"]');
+      const before = await page.evaluate(() => window.yushan.toJsonl());
+      await page.evaluate(() => window.yushan.storeIdle());
+      await page.reload();
+      await waitReady(page);
+      assert.equal(await page.evaluate(() => window.yushan.state.dataset.restored), true);
+      assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before);
+      assert.equal(await page.evaluate(() => window.yushan.data.selected), 1, 'the selected conversation is kept');
+      assert.equal(await page.inputValue('#turns [data-turn="1"] textarea'), '玉山有多高？');
+    });
+
+    await t.test('the interface language switches, one language at a time, and is remembered', async () => {
+      const heading = () => page.innerText('#train-panel h2');
+      assert.equal(await page.getAttribute('html', 'lang'), 'zh-Hant');
+      assert.equal((await heading()).trim(), '3. 訓練');
+      await page.click('#lang-toggle');
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      assert.equal((await heading()).trim(), '3. Train');
+      assert.match(await page.innerText('#privacy'), /stay on this machine/);
+      assert.doesNotMatch(await page.innerText('#privacy'), /不會上傳/);
+      assert.equal(await page.textContent('#turns [data-turn="2"] select option:checked'), 'assistant');
+      assert.match(await page.textContent('#token-summary'), /tokens, \d+ of them carry loss/);
+      assert.equal(await page.getAttribute('#heldout', 'placeholder'), 'auto');
+      await page.screenshot({ path: path.join(OUT, 'studio-en.png'), fullPage: true });
+      await page.reload();
+      await waitReady(page);
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      assert.equal((await heading()).trim(), '3. Train');
+      await page.click('#lang-toggle');
+      assert.equal((await heading()).trim(), '3. 訓練');
+    });
+
+    await t.test('training settings come from the URL, and a link carries them', async () => {
+      await page.goto(`${baseUrl}?steps=7&lr=0.01&rank=4&alpha=8&targets=q,v&seed=3&template=chatml&heldout=20`);
+      await waitReady(page);
+      const values = await page.evaluate(() => Object.fromEntries(
+        ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'template', 'heldout'].map((id) => [id, document.getElementById(id).value]),
+      ));
+      assert.deepEqual(values, { steps: '7', lr: '0.01', rank: '4', alpha: '8', targets: 'q,v', seed: '3', template: 'chatml', heldout: '20' });
+      await page.waitForFunction(() => window.yushan.state.tokenView?.template === 'chatml', null, { timeout: 30_000 });
+      // The link in the page reproduces these settings; a bad value in a link is ignored.
+      assert.match(await page.inputValue('#share-url'), /steps=7&lr=0\.01&rank=4&alpha=8&targets=q,v&seed=3&template=chatml&heldout=20/);
+      await page.goto(`${baseUrl}?template=xml&steps=-3`);
+      await waitReady(page);
+      assert.equal(await page.inputValue('#template'), 'chatml', 'kept from before');
+      assert.equal(await page.inputValue('#steps'), '7');
+      assert.match(await page.evaluate(() => location.href), /steps=7&.*template=chatml/);
+    });
+
+    const state = await page.evaluate(() => window.yushan.state);
+    const unexpected = state.errors.filter((e) => !e.startsWith('train: 第 3 段對話'));
+    assert.deepEqual(unexpected, [], 'page errors');
+    const pageErrors = consoleLines.filter((l) => l.type === 'pageerror' || l.where === 'net');
+    assert.deepEqual(pageErrors, [], 'uncaught errors or failed requests');
+    assert.deepEqual(foreign, [], 'requests to other origins');
+  } finally {
+    await fsp.writeFile(path.join(OUT, 'studio-console.txt'), consoleLines.map((l) => `[${l.where}:${l.type}] ${l.text}`).join('\n'));
+    await close();
+  }
+});

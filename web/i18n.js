@@ -1,0 +1,204 @@
+// Interface language: Traditional Chinese ('zh-Hant') or English ('en').
+// Static text lives in index.html as <span lang="zh-Hant">…</span><span lang="en">…</span> pairs
+// (style.css shows the pair member of <html lang>); text the scripts write, and attributes and
+// <option>s that cannot hold spans, come from the dictionary below.
+
+const KEY = 'yushan.lang';
+const listeners = [];
+
+export const LANGS = ['zh-Hant', 'en'];
+
+export function lang() {
+  return document.documentElement.lang === 'en' ? 'en' : 'zh-Hant';
+}
+
+// Numbers in the message functions are formatted by the caller.
+const M = {
+  'title': ['玉山 Yushan · 在瀏覽器裡微調語言模型', 'Yushan · fine-tune a language model in your browser'],
+  'gpu.ready': ['WebGPU 就緒', 'WebGPU ready'],
+  'gpu.failed': [(m) => `WebGPU 啟動失敗：${m}`, (m) => `WebGPU failed to start: ${m}`],
+  'gpu.software': ['軟體', 'software'],
+  'gpu.hardware': [(t) => `硬體（${t}）`, (t) => `hardware (${t})`],
+  'selfcheck.passed': ['✓ 通過', '✓ passed'],
+  'selfcheck.failed': ['✗ 失敗', '✗ FAILED'],
+  'template.plain': ['純文字標籤（使用者: / AI:）', 'Plain tags (使用者: / AI:)'],
+  'template.chatml': ['ChatML（<|im_start|>…）', 'ChatML (<|im_start|>…)'],
+  'template.none': ['沒有角色標籤（對照實驗）', 'No role tags (ablation)'],
+  'template.note.plain': [
+    '每一輪前面加上「系統: / 使用者: / AI: 」，回答後面接 <|endoftext|>，讓模型知道何時停下。',
+    'Each turn starts with “系統: / 使用者: / AI: ”; an answer ends with <|endoftext|>, so the model learns when to stop.',
+  ],
+  'template.note.chatml': [
+    '許多聊天模型（如 Qwen）使用的格式：<|im_start|>角色 … <|im_end|>。',
+    'The format many chat models (Qwen and others) are trained on: <|im_start|>role … <|im_end|>.',
+  ],
+  'template.note.none': [
+    '只有內容、沒有角色標籤與結束記號：模型分不出誰在說話，也學不會何時停。拿來和有標籤的比較看看。',
+    'Contents only, no role tags and no end-of-turn token: the model cannot tell who is speaking, nor learn when to stop. Compare it with a tagged run.',
+  ],
+  'targets.all': ['全部', 'all'],
+  'targets.attention': ['注意力', 'attention'],
+  'targets.custom': ['自訂', 'custom'],
+  'heldout.auto': ['自動', 'auto'],
+  'conv.up': ['上移', 'Move up'],
+  'conv.down': ['下移', 'Move down'],
+  'conv.title': [(n, total) => `對話 ${n} / ${total}`, (n, total) => `Conversation ${n} of ${total}`],
+  'conv.empty': ['（空白對話）', '(empty conversation)'],
+  'conv.deleted': [(n) => `已刪除對話 ${n}。`, (n) => `Deleted conversation ${n}.`],
+  'conv.none': ['還沒有對話。按「＋ 新對話」或匯入 JSONL。', 'No conversations yet. Add one or import a JSONL file.'],
+  'data.count': [(n) => `${n} 段對話`, (n) => (n === 1 ? '1 conversation' : `${n} conversations`)],
+  'role.system': ['系統 system', 'system'],
+  'role.user': ['使用者 user', 'user'],
+  'role.assistant': ['助理 assistant', 'assistant'],
+  'turn.placeholder.system': ['給模型的指示，例如「用一句話回答」', 'Instructions for the model, e.g. “Answer in one sentence”'],
+  'turn.placeholder.user': ['使用者的問題', 'What the user asks'],
+  'turn.placeholder.assistant': ['模型該學會的回答', 'The answer the model should learn'],
+  'turn.role': ['角色', 'Role'],
+  'turn.up': ['上移這一輪', 'Move this turn up'],
+  'turn.down': ['下移這一輪', 'Move this turn down'],
+  'turn.delete': ['刪除這一輪', 'Delete this turn'],
+  'problem': [(m) => `這段對話不能拿來訓練：${m}`, (m) => `This conversation cannot be trained on: ${m}`],
+  'problems.train': [
+    (n, m) => `第 ${n} 段對話有問題，先修正再訓練：${m}`,
+    (n, m) => `Conversation ${n} needs fixing before training: ${m}`,
+  ],
+  'import.reading': [(f) => `正在讀取 ${f}…`, (f) => `Reading ${f}…`],
+  'import.done': [
+    (n, f, before) => `已從 ${f} 匯入 ${n} 段對話（取代原本的 ${before} 段）。`,
+    (n, f, before) => `Imported ${n} conversations from ${f} (replacing the ${before} you had).`,
+  ],
+  'import.refused': [
+    (f, bad) => `${f} 沒有匯入：有 ${bad} 行格式錯誤。你的資料沒有變動。`,
+    (f, bad) => `${f} was not imported: ${bad} bad line${bad === 1 ? '' : 's'}. Your data is unchanged.`,
+  ],
+  'import.empty': [(f) => `${f} 裡沒有任何對話。你的資料沒有變動。`, (f) => `${f} holds no conversations. Your data is unchanged.`],
+  'import.failed': [(f, m) => `無法讀取 ${f}：${m}。你的資料沒有變動。`, (f, m) => `Could not read ${f}: ${m}. Your data is unchanged.`],
+  'import.good': [(n) => `只匯入正確的 ${n} 段`, (n) => `Import the ${n} good rows only`],
+  'import.undo': ['復原', 'Undo'],
+  'import.undone': ['已復原匯入前的資料。', 'Back to the data you had before the import.'],
+  'data.applied': [(n) => `已套用：${n} 段對話。`, (n) => `Applied: ${n} conversations.`],
+  'data.refused': [
+    (bad) => `文字有 ${bad} 行錯誤，沒有套用；對話編輯器裡的資料沒有變動。`,
+    (bad) => `${bad} bad line${bad === 1 ? '' : 's'}: nothing applied; the conversations in the editor are unchanged.`,
+  ],
+  'data.pending': [
+    '文字已修改：按「套用文字」更新對話（開始訓練時也會先套用）。',
+    'The text has changes: “Apply the text” updates the conversations (training applies it first too).',
+  ],
+  'data.reset.confirm': ['用內建的範例取代目前所有對話？', 'Replace every conversation with the built-in examples?'],
+  'data.reset.done': ['已還原範例資料。', 'The built-in examples are back.'],
+  'data.engine': ['資料檢查引擎還在載入…', 'The data checker is still loading…'],
+  'tokens.loading': ['載入分詞器…', 'Loading the tokenizer…'],
+  'tokens.summary': [
+    (n, loss, ctx) => `${n} 個 token，其中 ${loss} 個計入損失（模型要學著說出來）${ctx ? ` · 模型最多看 ${ctx} 個` : ''}`,
+    (n, loss, ctx) => `${n} tokens, ${loss} of them carry loss (the model learns to produce them)${ctx ? ` · the model sees at most ${ctx}` : ''}`,
+  ],
+  'tokens.unknown': [(n) => ` · ${n} 個字模型不認得`, (n) => ` · ${n} unknown to the tokenizer`],
+  'tokens.too_long': [
+    (n, ctx) => `這段對話有 ${n} 個 token，超過模型的 ${ctx} 個上限，訓練時會被拒絕。`,
+    (n, ctx) => `This conversation is ${n} tokens long, over the model's limit of ${ctx}: training will refuse it.`,
+  ],
+  'tokens.none': ['沒有選取對話。', 'No conversation selected.'],
+  'tokens.failed': [(m) => `無法顯示 token：${m}`, (m) => `Cannot show the tokens: ${m}`],
+  'token.title': [
+    (id, kind, loss) => `id ${id} · ${kind}${loss ? ' · 計入損失' : ''}`,
+    (id, kind, loss) => `id ${id} · ${kind}${loss ? ' · carries loss' : ''}`,
+  ],
+  'kind.role_tag': ['角色標籤', 'role tag'],
+  'kind.system': ['系統內容', 'system content'],
+  'kind.user': ['使用者內容', 'user content'],
+  'kind.assistant': ['助理內容', 'assistant content'],
+  'kind.end_of_turn': ['回合結束', 'end of turn'],
+  'kind.separator': ['分隔', 'separator'],
+  'train.loading': ['載入模型…', 'Loading the model…'],
+  'train.preparing': ['準備資料…', 'Preparing the data…'],
+  'train.running': [
+    '訓練中（第一步要編譯 GPU 程式，比較久）…',
+    'Training (the first step compiles GPU kernels and takes longest)…',
+  ],
+  'train.done': [
+    (steps, a, b) => `完成 ${steps} 步，損失 ${a} → ${b}`,
+    (steps, a, b) => `Done: ${steps} steps, loss ${a} → ${b}`,
+  ],
+  'train.failed': [(m) => `訓練失敗：${m}`, (m) => `Training failed: ${m}`],
+  'train.last': [
+    (when, steps, a, b) => `上次訓練（${when}）：${steps} 步，損失 ${a} → ${b}。訓練好的模型不會保存：要生成請再訓練一次。`,
+    (when, steps, a, b) => `Last run (${when}): ${steps} steps, loss ${a} → ${b}. The trained model is not kept: train again to generate with it.`,
+  ],
+  'train.last.unfinished': [
+    (when, steps) => `上次訓練（${when}）在第 ${steps} 步中斷。`,
+    (when, steps) => `The last run (${when}) stopped at step ${steps}.`,
+  ],
+  'train.no_engine': [
+    '這個版本還沒有訓練引擎，只做 GPU 自我檢查。',
+    'This build has no training engine yet: GPU self-check only.',
+  ],
+  'train.no_gpu': ['沒有 WebGPU，無法訓練。', 'No WebGPU: training is not possible here.'],
+  'model.failed': [(m) => `模型載入失敗：${m}`, (m) => `Could not load the model: ${m}`],
+  'export.failed': [(m) => `匯出失敗：${m}`, (m) => `Export failed: ${m}`],
+  'share.copied': ['已複製連結。', 'Link copied.'],
+  'share.select': ['請手動複製上面的連結。', 'Copy the link above by hand.'],
+  'chart.train': ['訓練', 'train'],
+  'chart.heldout': ['驗證', 'held-out'],
+  'chart.step': ['步', 'step'],
+  'chart.loss': ['損失', 'loss'],
+  'compare.question': ['問題', 'Question'],
+  'compare.waiting': ['等待中…', 'Waiting…'],
+  'compare.untrained': ['還沒有微調：先在上面訓練，這裡才會出現微調後的回答。', 'Not fine-tuned yet: train above to see the fine-tuned answer here.'],
+  'compare.meta': [(n, s) => `${n} 個 token · ${s} 秒`, (n, s) => `${n} tokens · ${s} s`],
+  'compare.empty': ['（空白）', '(empty)'],
+  'compare.failed': [(m) => `生成失敗：${m}`, (m) => `Generation failed: ${m}`],
+};
+
+export function t(key, ...args) {
+  const entry = M[key];
+  if (!entry) return key;
+  const v = entry[lang() === 'en' ? 1 : 0];
+  return typeof v === 'function' ? v(...args) : v;
+}
+
+// Elements whose text the scripts set: re-rendered when the language changes.
+const bound = new Map();
+
+// Show `render()` (a function of the language) in `el`, with an optional status class.
+export function show(el, render, cls = null) {
+  const fn = typeof render === 'function' ? render : () => render;
+  bound.set(el, { fn, cls });
+  draw(el);
+}
+
+function draw(el) {
+  const { fn, cls } = bound.get(el);
+  const value = fn();
+  if (value instanceof Node) el.replaceChildren(value);
+  else el.textContent = value ?? '';
+  if (cls !== null) el.className = `status ${cls}`;
+}
+
+// Text, titles, placeholders and labels named by data-t, data-t-title, data-t-placeholder, data-t-aria-label.
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  for (const [attr, data] of [['title', 'tTitle'], ['placeholder', 'tPlaceholder'], ['aria-label', 'tAriaLabel']]) {
+    for (const el of root.querySelectorAll(`[data-t-${attr}]`)) el.setAttribute(attr, t(el.dataset[data]));
+  }
+}
+
+export function onLangChange(fn) {
+  listeners.push(fn);
+}
+
+export function setLang(value) {
+  const l = value === 'en' ? 'en' : 'zh-Hant';
+  document.documentElement.lang = l;
+  try { localStorage.setItem(KEY, l); } catch { /* storage blocked */ }
+  refresh();
+}
+
+export function refresh() {
+  document.title = t('title');
+  applyStatic();
+  for (const el of bound.keys()) {
+    if (el.isConnected) draw(el); else bound.delete(el);
+  }
+  for (const fn of listeners) fn(lang());
+}
