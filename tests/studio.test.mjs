@@ -235,6 +235,8 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
       await page.waitForFunction(() => window.yushan.state.tokenView?.template === 'chatml', null, { timeout: 30_000 });
       // The link in the page reproduces these settings; a bad value in a link is ignored.
       assert.match(await page.inputValue('#share-url'), /steps=7&lr=0\.01&rank=4&alpha=8&targets=q,v&seed=3&template=chatml&heldout=20/);
+      // The settings from the link are saved (as any change is) before the next visit.
+      await page.evaluate(() => window.yushan.storeIdle());
       await page.goto(`${baseUrl}?template=xml&steps=-3`);
       await waitReady(page);
       assert.equal(await page.inputValue('#template'), 'chatml', 'kept from before');
