@@ -50,6 +50,16 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       assert.match(await page.evaluate(() => location.href), new RegExp(`[?&]steps=${steps}(&|$)`));
       assert.match(await page.evaluate(() => location.href), /[?&]template=plain(&|$)/);
       await page.click('#train');
+      // Pause part-way, then resume: the run continues from where it stopped.
+      await page.waitForFunction(() => window.yushan.state.losses.length >= 3 || window.yushan.state.phase === 'error', null, { timeout: TRAIN_TIMEOUT_MS, polling: 200 });
+      await page.click('#pause');
+      await page.waitForFunction(() => ['paused', 'error'].includes(window.yushan.state.phase), null, { timeout: 120_000 });
+      const pausedAt = await page.evaluate(() => window.yushan.state.losses.length);
+      assert.ok(pausedAt >= 3 && pausedAt < Number(steps), `paused after ${pausedAt} steps`);
+      assert.ok(await page.isVisible('#resume'), 'no Resume button while paused');
+      await page.waitForTimeout(300);
+      assert.equal(await page.evaluate(() => window.yushan.state.losses.length), pausedAt, 'steps went on while paused');
+      await page.click('#resume');
       await page.waitForFunction(
         () => ['trained', 'error'].includes(window.yushan.state.phase),
         null, { timeout: TRAIN_TIMEOUT_MS, polling: 500 },
@@ -64,6 +74,7 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       console.log(`last step event: ${JSON.stringify(last)}`);
       assert.ok(losses.length >= 2, 'fewer than 2 loss points');
       assert.ok(losses.every(Number.isFinite), 'non-finite loss');
+      assert.deepEqual(state.losses.map((p) => p.step), Array.from({ length: Number(steps) }, (_, i) => i + 1), 'the resumed run did not continue step by step');
       assert.ok(losses.at(-1) < losses[0], `loss did not fall: ${losses[0]} -> ${losses.at(-1)}`);
       const points = await page.evaluate(() => document.querySelectorAll('#chart canvas').length);
       assert.ok(points > 0, 'no chart canvas');

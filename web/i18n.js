@@ -120,6 +120,10 @@ const M = {
     (steps, a, b) => `完成 ${steps} 步，損失 ${a} → ${b}`,
     (steps, a, b) => `Done: ${steps} steps, loss ${a} → ${b}`,
   ],
+  'train.paused': [
+    (done, total) => `已暫停：${done} / ${total} 步。可以先比較答案或下載轉接器，再按「繼續」。`,
+    (done, total) => `Paused at step ${done} of ${total}. Compare answers or download the adapter, then Resume.`,
+  ],
   'train.failed': [(m) => `訓練失敗：${m}`, (m) => `Training failed: ${m}`],
   'train.last': [
     (when, steps, a, b) => `上次訓練（${when}）：${steps} 步，損失 ${a} → ${b}。訓練好的模型不會保存：要生成請再訓練一次。`,

@@ -50,11 +50,15 @@ function fail(where, message) {
 }
 
 let training = false;
+let paused = false; // the current run stopped part-way; Resume continues it
 let generating = false;
 let trained = false; // this session's engine holds an adapter trained at least one step
 function updateButtons() {
   const engine = !!state.capabilities?.training;
   $('train').disabled = !engine || training || generating;
+  $('pause').disabled = !training || state.phase !== 'training';
+  $('resume').hidden = !(paused && !training);
+  $('resume').disabled = generating;
   $('generate').disabled = !engine || !modelReady || training || generating;
 }
 
@@ -151,22 +155,54 @@ async function train() {
     run = { settings: readSettings(), options: opts, conversations: data.conversations.length, startedAt: Date.now(), points: [], done: false };
     state.lastRun = run;
     saveRun(true);
-    show(status, () => t('train.running'), '');
-    state.phase = 'training';
-    const res = await call('train', { steps: opts.steps, chunk: 1 });
-    state.phase = 'trained';
-    run.done = true;
-    saveRun(true);
-    $('export').disabled = !(opts.lora_r > 0 && trained);
-    const first = state.losses[0]?.loss?.toFixed(3);
-    const last = state.losses.at(-1)?.loss?.toFixed(3);
-    show(status, () => t('train.done', res.steps, first, last), 'ok');
+    paused = false;
+    await runSteps(opts.steps);
   } catch (e) {
     state.phase = 'error';
     fail('train', e.message);
     if (run && !run.done) { run.error = e.message; saveRun(true); }
     show(status, () => t('train.failed', e.message), 'error');
     $('export').disabled = !trained;
+  } finally {
+    training = false;
+    updateButtons();
+  }
+}
+
+// Trains `steps` more steps of the current run; ends paused or done.
+async function runSteps(steps) {
+  const status = $('train-status');
+  show(status, () => t('train.running'), '');
+  state.phase = 'training';
+  updateButtons();
+  const res = await call('train', { steps, chunk: 1 });
+  const done = state.losses.at(-1)?.step ?? 0;
+  const total = run.options.steps;
+  $('export').disabled = !(run.options.lora_r > 0 && trained);
+  if (res.paused) {
+    paused = true;
+    state.phase = 'paused';
+    show(status, () => t('train.paused', done, total), '');
+    return;
+  }
+  paused = false;
+  state.phase = 'trained';
+  run.done = true;
+  saveRun(true);
+  const first = state.losses[0]?.loss?.toFixed(3);
+  const last = state.losses.at(-1)?.loss?.toFixed(3);
+  show(status, () => t('train.done', done, first, last), 'ok');
+}
+
+async function resume() {
+  training = true;
+  updateButtons();
+  try {
+    await runSteps(run.options.steps - (state.losses.at(-1)?.step ?? 0));
+  } catch (e) {
+    state.phase = 'error';
+    fail('train', e.message);
+    show($('train-status'), () => t('train.failed', e.message), 'error');
   } finally {
     training = false;
     updateButtons();
@@ -256,6 +292,8 @@ async function startGpu() {
   }
   if (state.capabilities.training) {
     $('train').addEventListener('click', train);
+    $('pause').addEventListener('click', () => { $('pause').disabled = true; call('pause'); });
+    $('resume').addEventListener('click', resume);
     $('export').addEventListener('click', exportAdapter);
     state.phase = 'ready';
     updateButtons();

@@ -7,6 +7,7 @@ let gpuErrors = 0;
 let adapterInfo = null;
 // GPU work counters, for the bench page: how many kernels a step launches and compiles.
 const gpuCounters = { dispatches: 0, pipelines: 0 };
+let pauseRequested = false;
 
 // --- The `subgroups` trap -------------------------------------------------------------------
 // cubecl emits `enable subgroups;` in its WGSL when the adapter has the feature, but wgpu 30's
@@ -107,10 +108,13 @@ const commands = {
   },
 
   // Train `steps` steps `chunk` at a time, pushing each step's event as soon as it is known.
+  // Train up to `steps` more steps, `chunk` at a time; `pause` stops it after the step in
+  // flight (the engine keeps the trainer, so another `train` call resumes where it stopped).
   async train({ steps, chunk = 1 }) {
     const e = await loadEngine();
     const events = [];
-    while (events.length < steps) {
+    pauseRequested = false;
+    while (events.length < steps && !pauseRequested) {
       const batch = await e.train_steps(Math.min(chunk, steps - events.length));
       if (!batch || batch.length === 0) break;
       for (const ev of batch) {
@@ -118,7 +122,12 @@ const commands = {
         post({ event: 'step', step: ev, gpu: { ...gpuCounters }, gpuErrors });
       }
     }
-    return { steps: events.length, gpuErrors };
+    return { steps: events.length, paused: pauseRequested && events.length < steps, gpuErrors };
+  },
+
+  pause() {
+    pauseRequested = true;
+    return true;
   },
 
   // Streams the text so far as {event: 'text'} messages, then answers {text, tokens, stop, used_adapter}.
