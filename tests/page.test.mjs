@@ -44,6 +44,13 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
     // start); the GPU self-check is checked afterwards.
     if (state.capabilities?.training) {
       await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 60_000 });
+      if (!process.env.YUSHAN_TEST_MODEL) {
+        // The trainable share is shown before training: rank 8 on all 7 projections of the
+        // default model (hidden 64, kv 32, ff 128, 2 layers) is 2 x 8 x (128 + 96 + 96 + 128 + 3 x 192).
+        await page.waitForFunction(() => window.yushan.state.trainable, null, { timeout: 60_000 });
+        assert.deepEqual(await page.evaluate(() => window.yushan.state.trainable), { trainable: 16384, total: 81856 });
+        assert.match(await page.textContent('#trainable'), /16,384.*81,856.*20\.0%/);
+      }
       const steps = process.env.YUSHAN_TEST_STEPS || '12';
       await page.fill('#steps', steps);
       // The settings go into the page's address, so that a link reproduces the run.

@@ -120,6 +120,10 @@ const M = {
     (steps, a, b) => `完成 ${steps} 步，損失 ${a} → ${b}`,
     (steps, a, b) => `Done: ${steps} steps, loss ${a} → ${b}`,
   ],
+  'train.trainable': [
+    (n, total, pct) => `這次訓練會更新 ${n} 個參數，佔模型 ${total} 個參數的 ${pct}%（其餘凍結不動）。`,
+    (n, total, pct) => `This run trains ${n} of the model's ${total} parameters (${pct}%); the rest stay frozen.`,
+  ],
   'train.paused': [
     (done, total) => `已暫停：${done} / ${total} 步。可以先比較答案或下載轉接器，再按「繼續」。`,
     (done, total) => `Paused at step ${done} of ${total}. Compare answers or download the adapter, then Resume.`,

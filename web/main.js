@@ -93,6 +93,7 @@ async function loadModel() {
       state.model = info;
       modelReady = true;
       updateButtons();
+      showTrainable();
       return info;
     })();
     modelLoaded.catch(() => { modelLoaded = null; });
@@ -166,6 +167,19 @@ async function train() {
   } finally {
     training = false;
     updateButtons();
+  }
+}
+
+// How many parameters the settings would train, shown as they change.
+async function showTrainable() {
+  if (!modelReady) return;
+  try {
+    const { trainable, total } = await call('trainableParams', { options: trainOptions() });
+    state.trainable = { trainable, total };
+    const fmt = (n) => n.toLocaleString('en-US');
+    show($('trainable'), () => t('train.trainable', fmt(trainable), fmt(total), (100 * trainable / total).toFixed(1)), '');
+  } catch (e) {
+    $('trainable').textContent = '';
   }
 }
 
@@ -294,6 +308,7 @@ async function startGpu() {
     $('train').addEventListener('click', train);
     $('pause').addEventListener('click', () => { $('pause').disabled = true; call('pause'); });
     $('resume').addEventListener('click', resume);
+    for (const id of ['rank', 'targets']) $(id).addEventListener('change', showTrainable);
     $('export').addEventListener('click', exportAdapter);
     state.phase = 'ready';
     updateButtons();

@@ -125,6 +125,10 @@ const commands = {
     return { steps: events.length, paused: pauseRequested && events.length < steps, gpuErrors };
   },
 
+  async trainableParams({ options }) {
+    return (await loadEngine()).trainable_params(options);
+  },
+
   pause() {
     pauseRequested = true;
     return true;

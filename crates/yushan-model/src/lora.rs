@@ -5,6 +5,7 @@ use burn::nn::{Dropout, DropoutConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::config::{Architecture, ModelConfig};
 use crate::rng::SplitMix64;
 
 /// The projections an adapter can attach to; names follow Hugging Face / PEFT module names.
@@ -73,6 +74,25 @@ impl LoraConfig {
 
     pub fn scaling(&self) -> f64 {
         self.alpha / self.rank as f64
+    }
+
+    /// Parameters these adapters add to a model of `config` (what training will update),
+    /// known before any tensor is made: r · (in + out) per adapted projection and layer.
+    pub fn trainable_params(&self, config: &ModelConfig) -> usize {
+        let (h, kv, ff) = (config.hidden_size, config.num_kv_heads * config.head_dim(), config.intermediate_size);
+        let per_layer: usize = self
+            .targets
+            .iter()
+            .filter_map(|t| match t {
+                LoraTarget::Q | LoraTarget::O => Some((h, h)),
+                LoraTarget::K | LoraTarget::V => Some((h, kv)),
+                LoraTarget::Gate => (config.architecture == Architecture::Llama).then_some((h, ff)),
+                LoraTarget::Up => Some((h, ff)),
+                LoraTarget::Down => Some((ff, h)),
+            })
+            .map(|(d_in, d_out)| self.rank * (d_in + d_out))
+            .sum();
+        per_layer * config.num_layers
     }
 }
 

@@ -55,6 +55,13 @@ fn lora_trains_only_the_adapter_factors() {
     assert_eq!(model.trainable_params(), 2 * per_layer);
     let full = Model::init(&config, 3, &cpu());
     assert_eq!(full.trainable_params(), full.num_params());
+    // The count the page shows before training matches the adapters once they exist.
+    for config in [tiny_llama(), tiny_gpt2()] {
+        for lora in [all_targets(), LoraConfig::new(3, 6.0, &[LoraTarget::K, LoraTarget::Down])] {
+            let attached = Model::init(&config, 3, &cpu()).with_lora(&lora, 1).trainable_params();
+            assert_eq!(lora.trainable_params(&config), attached, "{:?} {:?}", config.architecture, lora.targets);
+        }
+    }
 }
 
 #[test]

@@ -182,6 +182,28 @@ pub fn load_model(config_json: &str, weights: &[u8], tokenizer_json: &str) -> Re
 }
 
 #[derive(Serialize)]
+struct TrainablePlan {
+    trainable: usize,
+    total: usize,
+}
+
+/// What a run with `options` would train on the loaded model: `{trainable, total}` parameters
+/// (the adapter's factors under LoRA, every weight with `lora_r: 0`).
+#[wasm_bindgen]
+pub fn trainable_params(options: JsValue) -> Result<JsValue, JsError> {
+    let options: TrainOptions =
+        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("training options: {e}")))?;
+    let spec = options.spec(usize::MAX, 0, 0).map_err(|e| JsError::new(&e))?;
+    let plan = with(|s| {
+        let base = s.base.as_ref().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
+        let total = base.num_params();
+        let trainable = spec.train.lora.as_ref().map_or(total, |lora| lora.trainable_params(&base.config));
+        Ok::<_, JsError>(TrainablePlan { trainable, total })
+    })?;
+    to_js(&plan)
+}
+
+#[derive(Serialize)]
 struct DataSet {
     conversations: usize,
 }
