@@ -42,6 +42,7 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
 
     // Train is pressed as soon as the page allows it (the first-loss budget counts from page
     // start); the GPU self-check is checked afterwards.
+    let tunedBefore = null; // the fine-tuned answer, to compare with the kept adapter's
     if (state.capabilities?.training) {
       await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 60_000 });
       if (!process.env.YUSHAN_TEST_MODEL) {
@@ -120,6 +121,7 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       assert.equal(base.used_adapter, false, 'the base column used the adapter');
       assert.equal(tuned.used_adapter, true, 'the fine-tuned column did not use the adapter');
       assert.equal(state.answer, tuned.text);
+      tunedBefore = tuned.text;
       assert.ok(state.answer.length > 0, 'empty answer');
       assert.ok((await page.textContent('#answer')).trim().length > 0);
       assert.ok((await page.textContent('#answer-base')).trim().length > 0);
@@ -146,7 +148,7 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
     assert.deepEqual(foreign, [], 'requests to other origins');
 
     if (state.capabilities?.training) {
-      // The loss curve of the run survives a reload (the adapter itself is not kept).
+      // The loss curve of the run survives a reload, and so does its adapter.
       const steps = state.losses.length;
       await page.evaluate(() => window.yushan.storeIdle());
       await page.reload();
@@ -157,6 +159,26 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       assert.equal((await page.textContent('#stat-step')).trim(), `${steps} / ${steps}`);
       assert.match(await page.textContent('#train-status'), /上次訓練/);
       assert.equal(await page.inputValue('#steps'), String(steps), 'the settings were not kept');
+
+      // The run's adapter was kept in the browser: used again, it answers as before the reload.
+      assert.equal((await page.evaluate(() => window.yushan.state.adapters)).length, 1, 'the adapter was not kept');
+      await page.waitForFunction(() => !document.getElementById('adapter-use').disabled, null, { timeout: 60_000 });
+      await page.click('#adapter-use');
+      await page.waitForFunction(() => window.yushan.state.activeAdapter || window.yushan.state.errors.length, null, { timeout: 60_000 });
+      await page.click('#generate');
+      await page.waitForFunction(() => window.yushan.state.answers?.tuned || window.yushan.state.errors.length, null, { timeout: 300_000 });
+      state = await page.evaluate(() => window.yushan.state);
+      assert.deepEqual(state.errors, [], 'errors after loading the kept adapter');
+      assert.equal(state.answers.tuned.text, tunedBefore, 'the kept adapter answers differently');
+
+      // A broken adapter file is refused with a message, and the kept one stays.
+      await page.setInputFiles('#adapter-files', [
+        { name: 'adapter_config.json', mimeType: 'application/json', buffer: Buffer.from('{"peft_type":"LORA","r":8}') },
+        { name: 'adapter_model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not safetensors') },
+      ]);
+      await page.waitForFunction(() => document.getElementById('adapter-status').classList.contains('error'), null, { timeout: 30_000 });
+      console.log(`broken adapter: ${await page.textContent('#adapter-status')}`);
+      assert.equal((await page.evaluate(() => window.yushan.state.adapters)).length, 1, 'a broken adapter was kept, or the good one lost');
     }
   } finally {
     await fsp.writeFile(path.join(OUT, 'console.txt'), consoleLines.map((l) => `[${l.where}:${l.type}] ${l.text}`).join('\n'));

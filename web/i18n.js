@@ -124,14 +124,27 @@ const M = {
     (n, total, pct) => `這次訓練會更新 ${n} 個參數，佔模型 ${total} 個參數的 ${pct}%（其餘凍結不動）。`,
     (n, total, pct) => `This run trains ${n} of the model's ${total} parameters (${pct}%); the rest stay frozen.`,
   ],
+  'adapters.using': [
+    (name, r, targets) => `比較面板現在用「${name}」（秩 ${r}，${targets}）。`,
+    (name, r, targets) => `The compare panel now answers with “${name}” (rank ${r}, ${targets}).`,
+  ],
+  'adapters.failed': [(m) => `無法載入轉接器：${m}。原本的資料和轉接器都沒有變動。`, (m) => `Could not load the adapter: ${m}. Nothing you had was changed.`],
+  'adapters.need_two': [
+    '請同時選 adapter_config.json 和 adapter_model.safetensors 兩個檔案。',
+    'Pick both files together: adapter_config.json and adapter_model.safetensors.',
+  ],
+  'adapters.run_name': [
+    (when, steps, loss) => `${when} · ${steps} 步 · 損失 ${loss}`,
+    (when, steps, loss) => `${when} · ${steps} steps · loss ${loss}`,
+  ],
   'train.paused': [
     (done, total) => `已暫停：${done} / ${total} 步。可以先比較答案或下載轉接器，再按「繼續」。`,
     (done, total) => `Paused at step ${done} of ${total}. Compare answers or download the adapter, then Resume.`,
   ],
   'train.failed': [(m) => `訓練失敗：${m}`, (m) => `Training failed: ${m}`],
   'train.last': [
-    (when, steps, a, b) => `上次訓練（${when}）：${steps} 步，損失 ${a} → ${b}。訓練好的模型不會保存：要生成請再訓練一次。`,
-    (when, steps, a, b) => `Last run (${when}): ${steps} steps, loss ${a} → ${b}. The trained model is not kept: train again to generate with it.`,
+    (when, steps, a, b) => `上次訓練（${when}）：${steps} 步，損失 ${a} → ${b}。它的轉接器存在下方清單，按「使用」就能再比較。`,
+    (when, steps, a, b) => `Last run (${when}): ${steps} steps, loss ${a} → ${b}. Its adapter is kept in the list below: press Use to compare with it again.`,
   ],
   'train.last.unfinished': [
     (when, steps) => `上次訓練（${when}）在第 ${steps} 步中斷。`,

@@ -10,6 +10,7 @@ import { data, engineReady, initDataPanel, jsonlForTraining, toJsonl } from './d
 import { initTokenView } from './token-view.js';
 import { initSettings, readSettings, trainOptions } from './settings.js';
 import { initCompare } from './compare.js';
+import { initAdapters, saveCurrent } from './adapters.js';
 
 const $ = (id) => document.getElementById(id);
 // The model to fine-tune: models/default/ unless the page's URL says ?model=<dir> (same origin only).
@@ -55,6 +56,7 @@ let generating = false;
 let trained = false; // this session's engine holds an adapter trained at least one step
 function updateButtons() {
   const engine = !!state.capabilities?.training;
+  $('adapter-use').disabled = !engine || !modelReady || training || generating || !state.adapters?.length;
   $('train').disabled = !engine || training || generating;
   $('pause').disabled = !training || state.phase !== 'training';
   $('resume').hidden = !(paused && !training);
@@ -206,6 +208,11 @@ async function runSteps(steps) {
   const first = state.losses[0]?.loss?.toFixed(3);
   const last = state.losses.at(-1)?.loss?.toFixed(3);
   show(status, () => t('train.done', done, first, last), 'ok');
+  if (run.options.lora_r > 0 && trained) {
+    // Keep the adapter in this browser, so a reload or a closed tab does not lose it.
+    const name = t('adapters.run_name', new Date(run.startedAt).toLocaleString(), done, last);
+    await saveCurrent(name, { steps: done, loss: Number(last) }).catch((e) => fail('adapters', e.message));
+  }
 }
 
 async function resume() {
@@ -366,6 +373,15 @@ async function start() {
   const ui = Promise.all([
     initSettings(state),
     initDataPanel(state),
+    initAdapters(state, {
+      ensureModel: loadModel,
+      adapterLoaded: () => {
+        trained = true; // the compare panel answers with it
+        paused = false;
+        $('export').disabled = false;
+        updateButtons();
+      },
+    }),
     initCompare(state, {
       ensureModel: loadModel,
       isTrained: () => trained,

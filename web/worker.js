@@ -125,6 +125,10 @@ const commands = {
     return { steps: events.length, paused: pauseRequested && events.length < steps, gpuErrors };
   },
 
+  async loadAdapter({ configJson, weights }) {
+    return (await loadEngine()).load_adapter(configJson, new Uint8Array(weights));
+  },
+
   async trainableParams({ options }) {
     return (await loadEngine()).trainable_params(options);
   },

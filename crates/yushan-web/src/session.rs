@@ -24,6 +24,9 @@ struct Session {
     trainer: Option<Trainer>,
     /// A `train_steps` or `generate` call is awaiting the GPU.
     busy: bool,
+    /// An adapter loaded from files or from this browser's store, attached to the base model.
+    /// A run trained in this session takes precedence over it.
+    loaded: Option<(Model, LoraConfig)>,
 }
 
 thread_local! {
@@ -174,6 +177,7 @@ pub fn load_model(config_json: &str, weights: &[u8], tokenizer_json: &str) -> Re
             return Err(JsError::new("the engine is busy: wait for it to finish"));
         }
         s.base = Some(model);
+        s.loaded = None;
         s.tokenizer = Some(tokenizer);
         s.trainer = None;
         Ok(())
@@ -336,10 +340,11 @@ pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::
     let (model, used_adapter, tokenizer, template) = with(|s| {
         let tokenizer = s.tokenizer.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
         let template = Template::parse(&s.options.template).unwrap_or(Template::Plain);
-        match (&s.trainer, options.use_adapter) {
-            (Some(trainer), true) if trainer.steps_done() > 0 => {
+        match (&s.trainer, &s.loaded, options.use_adapter) {
+            (Some(trainer), _, true) if trainer.steps_done() > 0 => {
                 Ok::<_, JsError>((trainer.model().clone().valid(), true, tokenizer, template))
             }
+            (_, Some((model, _)), true) => Ok((model.clone(), true, tokenizer, template)),
             _ => {
                 let base = s.base.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
                 Ok((base, false, tokenizer, template))
@@ -366,16 +371,50 @@ pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::
     to_js(&Answer { text, tokens: generation.tokens.len(), stop: format!("{:?}", generation.stop), used_adapter })
 }
 
+#[derive(Serialize)]
+struct LoadedAdapter {
+    rank: usize,
+    alpha: f64,
+    targets: Vec<String>,
+    trainable: usize,
+}
+
+/// Attach a PEFT adapter (`adapter_config.json` text, `adapter_model.safetensors` bytes) to the
+/// base model; `generate` with `use_adapter` then answers with it. Ends any run in progress
+/// (its adapter can be exported first). Errors name the tensor or field that does not fit.
+#[wasm_bindgen]
+pub fn load_adapter(config_json: &str, weights: &[u8]) -> Result<JsValue, JsError> {
+    let base = with(|s| {
+        if s.busy {
+            return Err(JsError::new("the engine is busy: wait for it to finish"));
+        }
+        s.base.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))
+    })?;
+    let (model, lora) = base.with_peft_adapter(config_json, weights).map_err(err)?;
+    let report = LoadedAdapter {
+        rank: lora.rank,
+        alpha: lora.alpha,
+        targets: lora.targets.iter().map(|t| format!("{t:?}").to_lowercase()).collect(),
+        trainable: model.trainable_params(),
+    };
+    with(|s| {
+        s.loaded = Some((model, lora));
+        s.trainer = None;
+    });
+    to_js(&report)
+}
+
 /// The trained adapter in PEFT layout: `{config_json, safetensors}` (a `Uint8Array`).
 #[wasm_bindgen]
 pub async fn export_adapter() -> Result<JsValue, JsError> {
     let _busy = Busy::take()?;
     let (model, lora) = with(|s| {
-        let trainer =
-            s.trainer.as_ref().filter(|t| t.steps_done() > 0).ok_or_else(|| JsError::new("nothing trained yet"))?;
-        let lora =
-            trainer.config().lora.clone().ok_or_else(|| JsError::new("this run trained every weight: no adapter"))?;
-        Ok::<_, JsError>((trainer.model().clone().valid(), lora))
+        if let Some(trainer) = s.trainer.as_ref().filter(|t| t.steps_done() > 0) {
+            let lora =
+                trainer.config().lora.clone().ok_or_else(|| JsError::new("this run trained every weight: no adapter"))?;
+            return Ok((trainer.model().clone().valid(), lora));
+        }
+        s.loaded.clone().ok_or_else(|| JsError::new("nothing trained yet"))
     })?;
     let (config_json, bytes) = model.adapter_to_peft(&lora, "yushan/default").await.map_err(err)?;
     let out = js_sys::Object::new();
