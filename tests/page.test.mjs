@@ -179,6 +179,19 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       await page.waitForFunction(() => document.getElementById('adapter-status').classList.contains('error'), null, { timeout: 30_000 });
       console.log(`broken adapter: ${await page.textContent('#adapter-status')}`);
       assert.equal((await page.evaluate(() => window.yushan.state.adapters)).length, 1, 'a broken adapter was kept, or the good one lost');
+
+      // A model opened from disk (the lessons' knowledge model); two files alone are refused.
+      assert.match(await page.textContent('#model-info'), /81,856/);
+      const dir = path.join(ROOT, 'models/knowledge');
+      await page.setInputFiles('#model-files', ['config.json', 'tokenizer.json'].map((f) => path.join(dir, f)));
+      await page.waitForFunction(() => document.getElementById('model-status').classList.contains('error'), null, { timeout: 30_000 });
+      await page.setInputFiles('#model-files', ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => path.join(dir, f)));
+      await page.waitForFunction(() => window.yushan.state.model?.params !== 81856 || window.yushan.state.errors.length, null, { timeout: 60_000 });
+      state = await page.evaluate(() => window.yushan.state);
+      assert.deepEqual(state.errors, [], 'errors opening a model from disk');
+      assert.equal(state.model.params, 836736);
+      assert.match(await page.textContent('#model-info'), /836,736/);
+      await page.waitForFunction(() => /836,736/.test(document.getElementById('trainable').textContent), null, { timeout: 30_000 });
     }
   } finally {
     await fsp.writeFile(path.join(OUT, 'console.txt'), consoleLines.map((l) => `[${l.where}:${l.type}] ${l.text}`).join('\n'));

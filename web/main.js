@@ -81,6 +81,8 @@ function modelFile(name, kind) {
   return fileCache.get(key);
 }
 
+// Where the model comes from: the page's own folder, or files the user opened.
+let modelSource = { name: 'models/default', read: modelFile };
 let modelLoaded = null;
 let modelReady = false;
 async function loadModel() {
@@ -88,19 +90,63 @@ async function loadModel() {
     modelLoaded = (async () => {
       const t0 = performance.now();
       const [configJson, weights, tokenizerJson] = await Promise.all([
-        modelFile('config.json', 'text'), modelFile('model.safetensors', 'bytes'), modelFile('tokenizer.json', 'text'),
+        modelSource.read('config.json', 'text'), modelSource.read('model.safetensors', 'bytes'), modelSource.read('tokenizer.json', 'text'),
       ]);
       const info = await call('loadModel', { configJson, weights, tokenizerJson }, [weights]);
       state.timings.modelLoadMs = performance.now() - t0;
-      state.model = info;
+      state.model = { ...info, name: modelSource.name };
       modelReady = true;
       updateButtons();
       showTrainable();
+      showModel();
       return info;
     })();
     modelLoaded.catch(() => { modelLoaded = null; });
   }
   return modelLoaded;
+}
+
+function showModel() {
+  const m = state.model;
+  const c = m.config;
+  show($('model-info'), () => t('model.info', m.name, m.params.toLocaleString('en-US'), c.architecture, c.hidden_size, c.num_layers, m.vocab_size), '');
+}
+
+// A model from the user's disk: config.json, model.safetensors and tokenizer.json picked
+// together. A model that does not load leaves the one in use as it was.
+async function openModelFiles(files) {
+  const status = $('model-status');
+  const byName = (suffix) => [...files].find((f) => f.name.endsWith(suffix));
+  const picked = { config: byName('config.json'), weights: byName('.safetensors'), tokenizer: byName('tokenizer.json') };
+  if (!picked.config || !picked.weights || !picked.tokenizer) {
+    show(status, () => t('model.need_three'), 'error');
+    return;
+  }
+  const source = {
+    name: picked.weights.name,
+    read: (name, kind) => {
+      const file = name === 'config.json' ? picked.config : name === 'tokenizer.json' ? picked.tokenizer : picked.weights;
+      return kind === 'bytes' ? file.arrayBuffer() : file.text();
+    },
+  };
+  const previous = { source: modelSource, loaded: modelLoaded };
+  try {
+    modelSource = source;
+    modelLoaded = null;
+    await loadModel();
+    await call('viewTokenizer', { tokenizerJson: await picked.tokenizer.text() });
+    engineReady();
+    trained = false; // the engine dropped the run and any adapter of the old model
+    paused = false;
+    state.activeAdapter = null;
+    $('export').disabled = true;
+    updateButtons();
+    show(status, '', '');
+  } catch (e) {
+    modelSource = previous.source;
+    modelLoaded = previous.loaded;
+    show(status, () => t('model.open_failed', e.message), 'error');
+  }
 }
 
 // --- training ---------------------------------------------------------------------------------------
@@ -315,6 +361,11 @@ async function startGpu() {
     $('train').addEventListener('click', train);
     $('pause').addEventListener('click', () => { $('pause').disabled = true; call('pause'); });
     $('resume').addEventListener('click', resume);
+    $('model-open').addEventListener('click', () => $('model-files').click());
+    $('model-files').addEventListener('change', (ev) => {
+      openModelFiles(ev.target.files);
+      ev.target.value = '';
+    });
     for (const id of ['rank', 'targets']) $(id).addEventListener('change', showTrainable);
     $('export').addEventListener('click', exportAdapter);
     state.phase = 'ready';
