@@ -42,6 +42,7 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
 
     // Train is pressed as soon as the page allows it (the first-loss budget counts from page
     // start); the GPU self-check is checked afterwards.
+    let downloaded = []; // the adapter files the page downloaded
     let tunedBefore = null; // the fine-tuned answer, to compare with the kept adapter's
     if (state.capabilities?.training) {
       await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 60_000 });
@@ -95,6 +96,12 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       const names = downloads.map((d) => d.suggestedFilename()).sort();
       assert.deepEqual(names, ['adapter_config.json', 'adapter_model.safetensors']);
       const cfg = JSON.parse(await fsp.readFile(await downloads.find((d) => d.suggestedFilename().endsWith('.json')).path(), 'utf8'));
+      // Kept with their names, to be loaded back after the reload below.
+      for (const d of downloads) {
+        const file = path.join(OUT, d.suggestedFilename());
+        await d.saveAs(file);
+        downloaded.push(file);
+      }
       console.log(`adapter_config.json: r=${cfg.r} lora_alpha=${cfg.lora_alpha} target_modules=${JSON.stringify(cfg.target_modules)}`);
 
       // Compare: the base model answers, then the fine-tuned one, each streamed into its column.
@@ -170,6 +177,16 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       state = await page.evaluate(() => window.yushan.state);
       assert.deepEqual(state.errors, [], 'errors after loading the kept adapter');
       assert.equal(state.answers.tuned.text, tunedBefore, 'the kept adapter answers differently');
+
+      // The downloaded files load back too, and answer the same.
+      await page.setInputFiles('#adapter-files', downloaded);
+      await page.waitForFunction(() => window.yushan.state.adapters.length === 2 || window.yushan.state.errors.length, null, { timeout: 60_000 });
+      await page.evaluate(() => { window.yushan.state.answers = null; });
+      await page.click('#generate');
+      await page.waitForFunction(() => window.yushan.state.answers?.tuned || window.yushan.state.errors.length, null, { timeout: 300_000 });
+      state = await page.evaluate(() => window.yushan.state);
+      assert.equal(state.answers.tuned.text, tunedBefore, 'the downloaded adapter answers differently');
+      await page.click('#adapter-delete'); // the list keeps one, as before
 
       // A broken adapter file is refused with a message, and the kept one stays.
       await page.setInputFiles('#adapter-files', [
