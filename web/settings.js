@@ -8,8 +8,8 @@ import { show, t } from './i18n.js';
 const $ = (id) => document.getElementById(id);
 
 // URL parameter -> form element id. The order is the order in the link.
-export const FIELDS = ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'template', 'heldout'];
-const NUMBER = new Set(['steps', 'lr', 'rank', 'alpha', 'seed', 'heldout']);
+export const FIELDS = ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'template', 'heldout', 'batch', 'dropout'];
+const NUMBER = new Set(['steps', 'lr', 'rank', 'alpha', 'seed', 'heldout', 'batch', 'dropout']);
 const TEMPLATES = ['plain', 'chatml', 'none'];
 const TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 let state = null;
@@ -38,6 +38,8 @@ export function trainOptions() {
     seed: Number(s.seed),
     template: s.template,
     heldout_fraction: heldout,
+    batch: Math.max(1, Number(s.batch)),
+    lora_dropout: Number(s.dropout),
   };
 }
 
