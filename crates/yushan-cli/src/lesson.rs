@@ -1,13 +1,15 @@
 //! `yushan lesson NAME`: the teaching experiments, run on the shipped model with a fixed seed,
 //! printed as a side-by-side table (or JSON).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use burn::tensor::Device;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use yushan_lessons::{QaItem, RoleTagsSpec, ShortcutSpec, run_role_tags, run_shortcut};
-use yushan_model::{LoraConfig, LoraTarget};
+use yushan_data::ChatTokenizer;
+use yushan_lessons::{QaItem, RoleTagsSpec, ShortcutSpec, parse_lesson, run_role_tags, run_shortcut};
+use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_train::StepEvent;
 
 use crate::device::{self, Backend};
@@ -36,8 +38,8 @@ struct Common {
     model: PathBuf,
     /// Folder with the lesson's train.jsonl (chat pairs) and heldout.jsonl
     /// ({"question","answer","accept":[...]} per line).
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[arg(long, default_value = "lessons/shortcut")]
+    data: PathBuf,
     #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
     backend: Backend,
     #[arg(long, default_value_t = 0)]
@@ -79,33 +81,28 @@ pub fn run(args: LessonArgs) -> Result<()> {
     }
 }
 
-/// A lesson's data: the pairs to train on and the questions to ask afterwards.
-fn read_lesson(dir: &Path) -> Result<(Vec<QaItem>, Vec<QaItem>)> {
-    let train_path = dir.join("train.jsonl");
-    let text = std::fs::read_to_string(&train_path).with_context(|| format!("cannot read {}", train_path.display()))?;
-    let train = yushan_data::parse_jsonl(&text)
-        .with_context(|| format!("in {}", train_path.display()))?
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let [user, assistant] = c.messages.as_slice() else {
-                anyhow::bail!("{}: conversation {} must be one question and one answer", train_path.display(), i + 1);
-            };
-            Ok(QaItem::new(&user.content, &assistant.content))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let heldout_path = dir.join("heldout.jsonl");
-    let text = std::fs::read_to_string(&heldout_path).with_context(|| format!("cannot read {}", heldout_path.display()))?;
-    let heldout = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str::<QaItem>(l)
-                .with_context(|| format!("{} line {}: expected {{\"question\", \"answer\", \"accept\"}}", heldout_path.display(), i + 1))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((train, heldout))
+/// Everything a lesson runs on: the device, the pretrained model and the lesson's data.
+struct Setup {
+    device: Device,
+    model: Model,
+    tokenizer: ChatTokenizer,
+    train: Vec<QaItem>,
+    heldout: Vec<QaItem>,
+}
+
+impl Common {
+    fn setup(&self) -> Result<Setup> {
+        let (device, info) = device::open(self.backend)?;
+        eprintln!("device: {info}");
+        let (model, tokenizer) = model_dir::load(&self.model, &device)?;
+        let read = |name: &str| {
+            let path = self.data.join(name);
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+        };
+        let (train, heldout) = parse_lesson(&read("train.jsonl")?, &read("heldout.jsonl")?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.data.display()))?;
+        Ok(Setup { device, model, tokenizer, train, heldout })
+    }
 }
 
 fn progress(total: usize) -> ProgressBar {
@@ -129,9 +126,7 @@ fn on_step(bar: &ProgressBar) -> impl FnMut(&str, &StepEvent) + '_ {
 
 fn shortcut(args: ShortcutArgs) -> Result<()> {
     let c = &args.common;
-    let (device, info) = device::open(c.backend)?;
-    let (model, tokenizer) = model_dir::load(&c.model, &device)?;
-    let (train, heldout) = read_lesson(c.data.as_deref().unwrap_or(Path::new("lessons/shortcut")))?;
+    let Setup { device, model, tokenizer, train, heldout } = c.setup()?;
     let targets = args
         .targets
         .split(',')
@@ -145,7 +140,7 @@ fn shortcut(args: ShortcutArgs) -> Result<()> {
         seed: c.seed,
         ..ShortcutSpec::default()
     };
-    eprintln!("device: {info}\nlesson 最 → 玉山: {} pairs to train on, {} held-out questions", train.len(), heldout.len());
+    eprintln!("lesson 最 → 玉山: {} pairs to train on, {} held-out questions", train.len(), heldout.len());
     let bar = progress(spec.scratch_steps);
     let report = pollster::block_on(run_shortcut(&model, &tokenizer, &train, &heldout, &spec, &device, on_step(&bar)))?;
     bar.finish_and_clear();
@@ -188,12 +183,10 @@ fn shortcut(args: ShortcutArgs) -> Result<()> {
 
 fn role_tags(args: RoleTagsArgs) -> Result<()> {
     let c = &args.common;
-    let (device, info) = device::open(c.backend)?;
-    let (model, tokenizer) = model_dir::load(&c.model, &device)?;
-    let (train, heldout) = read_lesson(c.data.as_deref().unwrap_or(Path::new("lessons/shortcut")))?;
+    let Setup { device, model, tokenizer, train, heldout } = c.setup()?;
     let probe: Vec<QaItem> = train.iter().chain(&heldout).cloned().collect();
     let spec = RoleTagsSpec { steps: args.steps, seed: c.seed, ..RoleTagsSpec::default() };
-    eprintln!("device: {info}\nlesson role tags: {} pairs to train on, {} questions to ask", train.len(), probe.len());
+    eprintln!("lesson role tags: {} pairs to train on, {} questions to ask", train.len(), probe.len());
     let bar = progress(spec.steps);
     let report = pollster::block_on(run_role_tags(&model, &tokenizer, &train, &probe, &spec, &device, on_step(&bar)))?;
     bar.finish_and_clear();

@@ -6,8 +6,9 @@
 pub mod distance;
 pub mod qa;
 pub mod role_tags;
+mod run;
 pub mod shortcut;
 
-pub use qa::{AnswerCheck, QaItem, score_answers};
+pub use qa::{AnswerCheck, QaItem, parse_lesson, score_answers};
 pub use role_tags::{RoleTagsReport, RoleTagsSpec, run_role_tags};
 pub use shortcut::{ShortcutArm, ShortcutReport, ShortcutSpec, run_shortcut};

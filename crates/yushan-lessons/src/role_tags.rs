@@ -6,10 +6,10 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use yushan_data::{ChatTokenizer, Template};
 use yushan_model::{LoraConfig, LoraTarget, Model};
-use yushan_train::{StepEvent, StopReason, TrainConfig, TrainError};
+use yushan_train::{StepEvent, StopReason, TrainError};
 
 use crate::qa::QaItem;
-use crate::shortcut::{LessonData, fine_tune, greedy_answers};
+use crate::run::{LessonRun, greedy_answers};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -66,17 +66,6 @@ pub struct RoleTagsReport {
     pub without_tags: RoleTagsArm,
 }
 
-struct Arm<'a>(&'a RoleTagsSpec, Template);
-
-impl LessonData for Arm<'_> {
-    fn template(&self) -> Template {
-        self.1
-    }
-    fn batch_size(&self) -> usize {
-        self.0.batch_size
-    }
-}
-
 /// Fine-tunes `pretrained` twice (tags, no tags) and asks `probe` questions of each.
 pub async fn run_role_tags(
     pretrained: &Model,
@@ -89,19 +78,9 @@ pub async fn run_role_tags(
 ) -> Result<RoleTagsReport, TrainError> {
     let mut arms = Vec::new();
     for (name, template) in [("with tags", Template::Plain), ("without tags", Template::NoTags)] {
-        let config = TrainConfig {
-            lora: Some(spec.lora.clone()),
-            learning_rate: spec.lr,
-            warmup_steps: (spec.steps / 20).max(1),
-            steps: spec.steps,
-            weight_decay: 0.0,
-            grad_clip: Some(1.0),
-            seed: spec.seed,
-            eval_every: 0,
-            ..TrainConfig::default()
-        };
-        let (model, loss) =
-            fine_tune(pretrained.clone(), tokenizer, train, &Arm(spec, template), config, device, |e| on_step(name, e)).await?;
+        let run = LessonRun { template, batch_size: spec.batch_size, seed: spec.seed };
+        let config = run.train_config(Some(spec.lora.clone()), spec.steps, spec.lr);
+        let (model, loss) = run.fine_tune(pretrained.clone(), tokenizer, train, config, device, |e| on_step(name, e)).await?;
         let samples: Vec<Generated> = greedy_answers(&model, tokenizer, template, probe, spec.max_answer_tokens)
             .await?
             .into_iter()

@@ -8,10 +8,11 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use yushan_data::{ChatTokenizer, Template};
 use yushan_model::{LoraConfig, LoraTarget, Model};
-use yushan_train::{FineTuneSpec, SamplingConfig, StepEvent, TrainConfig, TrainError, answer, prepare};
+use yushan_train::{SamplingConfig, StepEvent, TrainError};
 
 use crate::distance::relative_change;
 use crate::qa::{AnswerCheck, QaItem, score_answers, share};
+use crate::run::{LessonRun, greedy_answers};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -88,20 +89,9 @@ pub async fn run_shortcut(
 ) -> Result<ShortcutReport, TrainError> {
     let pretrained_completes = completion_share(pretrained, tokenizer, heldout, spec.max_answer_tokens).await?;
     let scratch_start = Model::init(&pretrained.config, spec.seed.wrapping_add(1), device);
-    let train_config = |lora: Option<LoraConfig>, steps: usize, lr: f64| TrainConfig {
-        lora,
-        learning_rate: lr,
-        warmup_steps: (steps / 20).max(1),
-        steps,
-        weight_decay: 0.0,
-        grad_clip: Some(1.0),
-        seed: spec.seed,
-        eval_every: 0,
-        ..TrainConfig::default()
-    };
-
-    let scratch_config = train_config(None, spec.scratch_steps, spec.scratch_lr);
-    let (model, loss) = fine_tune(scratch_start.clone(), tokenizer, train, spec, scratch_config, device, |e| on_step("scratch", e)).await?;
+    let run = LessonRun { template: spec.template, batch_size: spec.batch_size, seed: spec.seed };
+    let scratch_config = run.train_config(None, spec.scratch_steps, spec.scratch_lr);
+    let (model, loss) = run.fine_tune(scratch_start.clone(), tokenizer, train, scratch_config, device, |e| on_step("scratch", e)).await?;
     let from_scratch = evaluate(
         "from scratch",
         &model,
@@ -115,8 +105,8 @@ pub async fn run_shortcut(
     )
     .await?;
 
-    let lora_config = train_config(Some(spec.lora.clone()), spec.lora_steps, spec.lora_lr);
-    let (model, loss) = fine_tune(pretrained.clone(), tokenizer, train, spec, lora_config, device, |e| on_step("lora", e)).await?;
+    let lora_config = run.train_config(Some(spec.lora.clone()), spec.lora_steps, spec.lora_lr);
+    let (model, loss) = run.fine_tune(pretrained.clone(), tokenizer, train, lora_config, device, |e| on_step("lora", e)).await?;
     let trainable = model.trainable_params();
     let merged = model.clone().merge_lora();
     let pretrained_lora = evaluate(
@@ -141,18 +131,13 @@ pub async fn run_shortcut(
     })
 }
 
-/// The statement a question asks to complete: 「世界最深的海溝是哪一條？」 → 「世界最深的海溝是」.
-pub fn statement_prefix(question: &str) -> &str {
-    question.find('哪').map_or(question, |i| &question[..i])
-}
-
 /// Share of `items` whose statement prefix the model completes with the right answer.
 async fn completion_share(model: &Model, tokenizer: &ChatTokenizer, items: &[QaItem], max_tokens: usize) -> Result<f64, TrainError> {
     let sampling = SamplingConfig { max_new_tokens: max_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
     let stop: Vec<u32> = tokenizer.token_id(yushan_data::END_OF_TEXT).into_iter().collect();
     let mut right = 0;
     for item in items {
-        let prompt = tokenizer.encode(statement_prefix(&item.question));
+        let prompt = tokenizer.encode(item.statement_prefix());
         let generation = yushan_train::generate(model, &prompt, &stop, &sampling, |_| {}).await?;
         let text = tokenizer.decode(&generation.tokens);
         // Only the first clause counts: the model goes on to state other facts after it.
@@ -160,74 +145,6 @@ async fn completion_share(model: &Model, tokenizer: &ChatTokenizer, items: &[QaI
         right += usize::from(item.is_correct(first));
     }
     Ok(right as f64 / items.len().max(1) as f64)
-}
-
-/// Trains `model` on the pairs; returns the trained model (off autodiff) and its last loss.
-pub(crate) async fn fine_tune(
-    model: Model,
-    tokenizer: &ChatTokenizer,
-    train: &[QaItem],
-    spec_template: &impl LessonData,
-    train_config: TrainConfig,
-    device: &Device,
-    mut on_step: impl FnMut(&StepEvent),
-) -> Result<(Model, f32), TrainError> {
-    let conversations: Vec<_> = train.iter().map(QaItem::conversation).collect();
-    let template = spec_template.template();
-    let longest = conversations
-        .iter()
-        .enumerate()
-        .map(|(i, c)| yushan_data::encode_conversation(c, i, template, tokenizer, usize::MAX).map(|e| e.len()))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .max()
-        .unwrap_or(1);
-    let spec = FineTuneSpec {
-        template,
-        batch_size: spec_template.batch_size().min(conversations.len()).max(1),
-        seq_len: longest.saturating_sub(1).max(1).next_multiple_of(8).min(model.config.max_seq_len),
-        heldout_fraction: 0.0,
-        train: train_config,
-    };
-    let (mut trainer, _) = prepare(model, tokenizer, &conversations, &spec, device)?;
-    let mut loss = f32::NAN;
-    while !trainer.is_done() {
-        let event = trainer.step().await?;
-        loss = event.loss;
-        on_step(&event);
-    }
-    Ok((trainer.into_model(), loss))
-}
-
-/// What `fine_tune` needs from a lesson's settings.
-pub(crate) trait LessonData {
-    fn template(&self) -> Template;
-    fn batch_size(&self) -> usize;
-}
-
-impl LessonData for ShortcutSpec {
-    fn template(&self) -> Template {
-        self.template
-    }
-    fn batch_size(&self) -> usize {
-        self.batch_size
-    }
-}
-
-/// Greedy answers to `questions`.
-pub(crate) async fn greedy_answers(
-    model: &Model,
-    tokenizer: &ChatTokenizer,
-    template: Template,
-    questions: &[QaItem],
-    max_tokens: usize,
-) -> Result<Vec<(String, yushan_train::Generation)>, TrainError> {
-    let sampling = SamplingConfig { max_new_tokens: max_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
-    let mut out = Vec::with_capacity(questions.len());
-    for q in questions {
-        out.push(answer(model, tokenizer, template, None, &q.question, &sampling, |_| {}).await?);
-    }
-    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]

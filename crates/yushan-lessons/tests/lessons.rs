@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use yushan_data::{ChatTokenizer, parse_jsonl};
-use yushan_lessons::{QaItem, RoleTagsSpec, ShortcutSpec, run_role_tags, run_shortcut};
+use yushan_data::ChatTokenizer;
+use yushan_lessons::{QaItem, RoleTagsSpec, ShortcutSpec, parse_lesson, run_role_tags, run_shortcut};
 use yushan_model::{Model, ModelConfig};
 
 fn repo() -> PathBuf {
@@ -25,17 +25,8 @@ fn knowledge_model(device: &Device) -> (Model, ChatTokenizer) {
 
 fn shortcut_data() -> (Vec<QaItem>, Vec<QaItem>) {
     let dir = repo().join("lessons/shortcut");
-    let train = parse_jsonl(&std::fs::read_to_string(dir.join("train.jsonl")).unwrap())
-        .unwrap()
-        .into_iter()
-        .map(|c| QaItem::new(&c.messages[0].content, &c.messages[1].content))
-        .collect();
-    let heldout = std::fs::read_to_string(dir.join("heldout.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (train, heldout)
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    parse_lesson(&read("train.jsonl"), &read("heldout.jsonl")).unwrap()
 }
 
 #[test]
@@ -53,7 +44,7 @@ fn shortcut_from_scratch_parrots_training_answers_while_the_pretrained_model_kno
     // The knowledge is in the pretrained weights before any fine-tuning...
     assert!(report.pretrained_completes >= 0.8, "pretrained completes only {:.2}", report.pretrained_completes);
     // ...the model trained from scratch on the pairs mostly repeats their answers...
-    assert!(a.shortcut_share >= 0.5 && a.accuracy <= 0.1, "scratch: {a:?}");
+    assert!(a.shortcut_share >= 0.8 && a.accuracy <= 0.1, "scratch: {a:?}");
     // ...and the adapter leaves the pretrained weights far closer to where they were.
     assert!(b.relative_change < a.relative_change / 3.0, "ΔW: lora {} vs scratch {}", b.relative_change, a.relative_change);
     // The pretrained model answers more of them right (measured 0.14 vs 0.03: far from "most",

@@ -1,0 +1,86 @@
+//! What every lesson does the same way: fine-tune a model on question-answer pairs with the
+//! lessons' training settings, and ask it questions greedily.
+
+use burn::tensor::Device;
+use yushan_data::{ChatTokenizer, Template, encode_conversation};
+use yushan_model::{LoraConfig, Model};
+use yushan_train::{FineTuneSpec, Generation, SamplingConfig, StepEvent, TrainConfig, TrainError, answer, prepare};
+
+use crate::qa::QaItem;
+
+/// How a lesson renders and batches its pairs.
+pub(crate) struct LessonRun {
+    pub template: Template,
+    pub batch_size: usize,
+    pub seed: u64,
+}
+
+impl LessonRun {
+    /// LoRA (or, with `None`, every weight) for `steps` steps peaking at `lr`: a short warm-up,
+    /// no weight decay, clipping at 1.
+    pub fn train_config(&self, lora: Option<LoraConfig>, steps: usize, lr: f64) -> TrainConfig {
+        TrainConfig {
+            lora,
+            learning_rate: lr,
+            warmup_steps: (steps / 20).max(1),
+            steps,
+            weight_decay: 0.0,
+            grad_clip: Some(1.0),
+            seed: self.seed,
+            eval_every: 0,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// Trains `model` on the pairs; returns the trained model (off autodiff) and its last loss.
+    pub async fn fine_tune(
+        &self,
+        model: Model,
+        tokenizer: &ChatTokenizer,
+        train: &[QaItem],
+        train_config: TrainConfig,
+        device: &Device,
+        mut on_step: impl FnMut(&StepEvent),
+    ) -> Result<(Model, f32), TrainError> {
+        let conversations: Vec<_> = train.iter().map(QaItem::conversation).collect();
+        let longest = conversations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| encode_conversation(c, i, self.template, tokenizer, usize::MAX).map(|e| e.len()))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .max()
+            .unwrap_or(1);
+        let spec = FineTuneSpec {
+            template: self.template,
+            batch_size: self.batch_size.min(conversations.len()).max(1),
+            seq_len: longest.saturating_sub(1).max(1).next_multiple_of(8).min(model.config.max_seq_len),
+            heldout_fraction: 0.0,
+            train: train_config,
+        };
+        let (mut trainer, _) = prepare(model, tokenizer, &conversations, &spec, device)?;
+        let mut loss = f32::NAN;
+        while !trainer.is_done() {
+            let event = trainer.step().await?;
+            loss = event.loss;
+            on_step(&event);
+        }
+        Ok((trainer.into_model(), loss))
+    }
+}
+
+/// Greedy answers to `questions`.
+pub(crate) async fn greedy_answers(
+    model: &Model,
+    tokenizer: &ChatTokenizer,
+    template: Template,
+    questions: &[QaItem],
+    max_tokens: usize,
+) -> Result<Vec<(String, Generation)>, TrainError> {
+    let sampling = SamplingConfig { max_new_tokens: max_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
+    let mut out = Vec::with_capacity(questions.len());
+    for q in questions {
+        out.push(answer(model, tokenizer, template, None, &q.question, &sampling, |_| {}).await?);
+    }
+    Ok(out)
+}
