@@ -6,6 +6,7 @@
 
 import { call, hasWorker } from './rpc.js';
 import * as store from './store.js';
+import { download } from './download.js';
 import { onLangChange, show, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -441,15 +442,6 @@ async function importFile(file) {
   await importText(text, file.name);
 }
 
-function download(name, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/jsonl' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 // The built-in examples, read with the page's own parser before the engine is up.
 async function examples() {
   const text = await (await fetch(EXAMPLES_URL)).text();
@@ -519,7 +511,7 @@ export async function initDataPanel(pageState) {
     ev.target.value = '';
     if (file) await importFile(file);
   });
-  $('export-data').addEventListener('click', () => download('yushan-data.jsonl', toJsonl()));
+  $('export-data').addEventListener('click', () => download('yushan-data.jsonl', toJsonl(), 'application/jsonl'));
   $('data-reset').addEventListener('click', resetToExamples);
   $('data').addEventListener('input', () => {
     rawDirty = true;

@@ -11,6 +11,7 @@ import { initTokenView } from './token-view.js';
 import { initSettings, readSettings, trainOptions } from './settings.js';
 import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
+import { download } from './download.js';
 
 const $ = (id) => document.getElementById(id);
 // The model to fine-tune: models/default/ unless the page's URL says ?model=<dir> (same origin only).
@@ -274,15 +275,6 @@ async function resume() {
     training = false;
     updateButtons();
   }
-}
-
-function download(name, bytes, type) {
-  const url = URL.createObjectURL(new Blob([bytes], { type }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 // The adapter in PEFT's layout (adapter_config.json + adapter_model.safetensors).

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 
 #[derive(Clone, Debug)]
 pub struct FlatAdamW {
@@ -88,14 +88,6 @@ impl FlatAdamW {
 
         module.map(&mut Scatter { updated, slots: gather.slots })
     }
-
-    /// Moves the optimiser state (after a model moves devices).
-    pub fn to_device(&mut self, device: &Device) {
-        if let Some(m) = &mut self.state {
-            m.first = m.first.clone().to_device(device);
-            m.second = m.second.clone().to_device(device);
-        }
-    }
 }
 
 fn take_flat_grad(grads: &mut GradientsParams, id: ParamId, rank: usize) -> Option<Tensor<1>> {
@@ -152,7 +144,7 @@ mod tests {
     use super::*;
     use burn::module::Module;
     use burn::optim::AdamWConfig;
-    use burn::tensor::{Distribution, TensorData, Tolerance};
+    use burn::tensor::{Device, Distribution, TensorData, Tolerance};
 
     #[derive(Module, Debug)]
     struct Pair {

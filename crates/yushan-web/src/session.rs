@@ -41,6 +41,14 @@ fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// Options from JS: any subset of the fields (`#[serde(default)]`); none at all means defaults.
+fn options_from_js<T: serde::de::DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
 /// Marks the session busy for the lifetime of an async call.
 struct Busy;
 impl Busy {
@@ -201,8 +209,7 @@ struct TrainablePlan {
 /// (the adapter's factors under LoRA, every weight with `lora_r: 0`).
 #[wasm_bindgen]
 pub fn trainable_params(options: JsValue) -> Result<JsValue, JsError> {
-    let options: TrainOptions =
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("training options: {e}")))?;
+    let options: TrainOptions = options_from_js(options, "training options")?;
     let spec = options.spec(usize::MAX, 0, 0).map_err(|e| JsError::new(&e))?;
     let plan = with(|s| {
         let base = s.base.as_ref().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
@@ -238,11 +245,7 @@ pub fn set_data(jsonl: &str) -> Result<JsValue, JsError> {
 /// options in effect.
 #[wasm_bindgen]
 pub fn configure(options: JsValue) -> Result<JsValue, JsError> {
-    let options: TrainOptions = if options.is_undefined() || options.is_null() {
-        TrainOptions::default()
-    } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("training options: {e}")))?
-    };
+    let options: TrainOptions = options_from_js(options, "training options")?;
     // Validate now, so a bad option fails here rather than at the first step.
     options.spec(usize::MAX, 0, 0).map_err(|e| JsError::new(&e))?;
     with(|s| {
@@ -337,11 +340,7 @@ struct Answer {
 /// after each new token. Returns `{text, tokens, stop, used_adapter}`.
 #[wasm_bindgen]
 pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::Function>) -> Result<JsValue, JsError> {
-    let options: GenerateOptions = if options.is_undefined() || options.is_null() {
-        GenerateOptions::default()
-    } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("generation options: {e}")))?
-    };
+    let options: GenerateOptions = options_from_js(options, "generation options")?;
     let _busy = Busy::take()?;
     let (model, used_adapter, tokenizer, template) = with(|s| {
         let tokenizer = s.tokenizer.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
