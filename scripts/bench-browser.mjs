@@ -2,13 +2,9 @@
 // configuration in headless Chromium and prints the figures (a table, then JSON).
 //   node scripts/bench-browser.mjs [S M default] [--steps 20] [--gpu]
 // --gpu uses the machine's GPU through Chromium (default: SwiftShader, WebGPU in software).
-import http from 'node:http';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumOptions, startServer } from '../tests/harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const flag = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args.splice(i, 2)[1] : fallback; };
 const steps = Number(flag('--steps', '20'));
@@ -16,23 +12,12 @@ const gpu = args.includes('--gpu');
 const shapes = args.filter((a) => !a.startsWith('--'));
 if (!shapes.length) shapes.push('S', 'M', 'default');
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.jsonl': 'application/jsonl' };
-const server = http.createServer((req, res) => {
-  let file = path.normalize(path.join(ROOT, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-  if (!file.startsWith(ROOT)) { res.writeHead(403).end(); return; }
-  try {
-    if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' }).end(fs.readFileSync(file));
-  } catch { res.writeHead(404).end(); }
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const server = await startServer();
 
-const browserArgs = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ...(gpu ? ['--enable-features=Vulkan', '--use-angle=vulkan'] : ['--use-webgpu-adapter=swiftshader'])];
 const reports = [];
 for (const shape of shapes) {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: browserArgs });
+  // A plain (incognito) browser: a persistent profile measured ~1.5 s slower to the first step.
+  const browser = await chromium.launch(chromiumOptions({ gpu }));
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/bench.html?shape=${shape}&steps=${steps}`);

@@ -1,4 +1,4 @@
-// Shared by the browser tests: a static server for the repo root and headless Chromium on
+// Shared by the browser tests and scripts/bench-browser.mjs: a static server for the repo root and headless Chromium on
 // SwiftShader (WebGPU in software), driven by playwright-core.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -14,10 +14,17 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const OUT = path.join(ROOT, 'tests', 'out');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
+  '--no-sandbox', '--enable-unsafe-webgpu',
   '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
 ];
+// WebGPU in software (SwiftShader, as CI has it), or on the machine's GPU.
+const ADAPTER_ARGS = { software: ['--use-webgpu-adapter=swiftshader'], gpu: ['--enable-features=Vulkan', '--use-angle=vulkan'] };
+
+/** How Chromium is started: its path and flags. */
+export function chromiumOptions({ gpu = false } = {}) {
+  return { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...ADAPTER_ARGS[gpu ? 'gpu' : 'software']] };
+}
 // Messages that mean WebGPU rejected something (validation errors, bad WGSL, lost device).
 export const GPU_ERROR = /WebGPU|GPUValidationError|validation error|WGSL|shader module|Invalid (ComputePipeline|ShaderModule|BindGroup|Buffer)|device (was )?lost/i;
 
@@ -65,9 +72,7 @@ export function startServer() {
 export async function launch({ locale = 'zh-TW' } = {}) {
   const userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'yushan-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
+    ...chromiumOptions(),
     viewport: { width: 1100, height: 900 },
     locale,
     acceptDownloads: true,
