@@ -1,5 +1,7 @@
 //! Opening the compute device the user asked for, and describing it.
 
+use std::sync::Mutex;
+
 use burn::tensor::Device;
 use clap::ValueEnum;
 use serde::Serialize;
@@ -32,6 +34,16 @@ impl std::fmt::Display for AdapterInfo {
     }
 }
 
+/// The largest buffer each opened wgpu device allows (the smaller of `max_buffer_size` and
+/// `max_storage_buffer_binding_size`): every weight tensor must fit in one.
+static BUFFER_LIMITS: Mutex<Vec<(Device, u64)>> = Mutex::new(Vec::new());
+
+/// The largest single buffer `device` allows, when it has such a limit (not the CPU backend).
+pub fn max_buffer_bytes(device: &Device) -> Option<u64> {
+    let limits = BUFFER_LIMITS.lock().expect("buffer limits lock");
+    limits.iter().find(|(d, _)| d == device).map(|&(_, max)| max)
+}
+
 pub fn open(backend: Backend) -> anyhow::Result<(Device, AdapterInfo)> {
     match backend {
         Backend::Cpu => Ok((
@@ -48,6 +60,9 @@ pub fn open(backend: Backend) -> anyhow::Result<(Device, AdapterInfo)> {
                 .init_with_setup()
                 .map_err(|e| anyhow::anyhow!("no wgpu adapter could be opened: {e:?}"))?;
             let info = setup.adapter.get_info();
+            let limits = setup.device.limits();
+            let max_buffer = limits.max_buffer_size.min(limits.max_storage_buffer_binding_size);
+            BUFFER_LIMITS.lock().expect("buffer limits lock").push((device.clone(), max_buffer));
             let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
             Ok((
                 device,

@@ -1,5 +1,7 @@
-//! A model on disk: `config.json`, `model.safetensors` and `tokenizer.json` in one folder; an
-//! adapter: PEFT's `adapter_config.json` and `adapter_model.safetensors`.
+//! A model on disk: `config.json`, `model.safetensors` (or shards and
+//! `model.safetensors.index.json`) and `tokenizer.json` in one folder, in our format or as a
+//! Hugging Face model folder; an adapter: PEFT's `adapter_config.json` and
+//! `adapter_model.safetensors`.
 
 use std::path::Path;
 
@@ -7,6 +9,8 @@ use anyhow::{Context, Result};
 use burn::tensor::Device;
 use yushan_data::ChatTokenizer;
 use yushan_model::{LoraConfig, Model, ModelConfig};
+
+use crate::device;
 
 fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
     let path = dir.join(name);
@@ -17,9 +21,29 @@ fn read_text(dir: &Path, name: &str) -> Result<String> {
     String::from_utf8(read(dir, name)?).with_context(|| format!("{} is not UTF-8 text", dir.join(name).display()))
 }
 
+/// Reads a file of the folder, `None` when it does not exist.
+fn read_optional(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, yushan_model::ModelError> {
+    match std::fs::read(dir.join(name)) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(yushan_model::ModelError::Weights(format!("cannot read {}: {e}", dir.join(name).display()))),
+    }
+}
+
 pub fn load(dir: &Path, device: &Device) -> Result<(Model, ChatTokenizer)> {
-    let config = ModelConfig::from_json(&read_text(dir, "config.json")?)
-        .with_context(|| format!("in {}", dir.join("config.json").display()))?;
+    let config_text = read_text(dir, "config.json")?;
+    let config =
+        ModelConfig::from_json(&config_text).with_context(|| format!("in {}", dir.join("config.json").display()))?;
+    // Hugging Face's model_type (qwen2, …) says more than our architecture family.
+    let kind = serde_json::from_str::<serde_json::Value>(&config_text)
+        .ok()
+        .and_then(|v| v.get("model_type")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{:?}", config.architecture).to_lowercase());
+    let estimate = config.weight_estimate();
+    eprintln!("model: {kind}, {estimate}");
+    if let Some(max_buffer) = device::max_buffer_bytes(device) {
+        estimate.check_buffer_limit(max_buffer).with_context(|| format!("{} cannot be loaded here", dir.display()))?;
+    }
     let tokenizer = ChatTokenizer::from_json(&read_text(dir, "tokenizer.json")?)?;
     if tokenizer.vocab_size() > config.vocab_size {
         anyhow::bail!(
@@ -29,8 +53,8 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Model, ChatTokenizer)> {
             config.vocab_size
         );
     }
-    let model = Model::from_safetensors(&config, &read(dir, "model.safetensors")?, device)
-        .with_context(|| format!("in {}", dir.join("model.safetensors").display()))?;
+    let model = Model::from_checkpoint(&config, |name| read_optional(dir, name), device)
+        .with_context(|| format!("in {}", dir.display()))?;
     Ok((model, tokenizer))
 }
 

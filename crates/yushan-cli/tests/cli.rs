@@ -101,3 +101,33 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn a_hugging_face_model_folder_loads_and_answers_as_our_own() {
+    // models/default described by a Hugging Face Llama config.json: same weights, same tokenizer.
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/default");
+    let hf = tempdir("hf");
+    for file in ["model.safetensors", "tokenizer.json"] {
+        std::fs::copy(ours.join(file), hf.join(file)).unwrap();
+    }
+    let config = r#"{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 122,
+        "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "max_position_embeddings": 128, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
+        "hidden_act": "silu", "tie_word_embeddings": true, "rope_scaling": null, "torch_dtype": "float32"}"#;
+    std::fs::write(hf.join("config.json"), config).unwrap();
+    let answer = |model: &Path| {
+        let out = yushan(&["generate", "--backend", "cpu", "--model", model.to_str().unwrap(), "--prompt", "臺灣最高的山是哪座?"]);
+        assert!(out.status.success(), "{}", text(&out));
+        out
+    };
+    let (theirs, expected) = (answer(&hf), answer(&ours));
+    assert_eq!(theirs.stdout, expected.stdout);
+    let log = String::from_utf8_lossy(&theirs.stderr);
+    assert!(log.contains("model: llama, ") && log.contains(" params, ") && log.contains(" MB of weights"), "{log}");
+
+    // A folder without weights says which files it looked for.
+    std::fs::remove_file(hf.join("model.safetensors")).unwrap();
+    let out = yushan(&["generate", "--backend", "cpu", "--model", hf.to_str().unwrap(), "--prompt", "hi"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("neither model.safetensors nor model.safetensors.index.json"), "{}", text(&out));
+}

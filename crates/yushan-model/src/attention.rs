@@ -6,6 +6,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::config::{Architecture, ModelConfig};
 use crate::dense::Dense;
+use crate::norm::Norm;
 use crate::positions::Positions;
 use crate::rng::SplitMix64;
 
@@ -15,6 +16,9 @@ pub struct Attention {
     pub k_proj: Dense,
     pub v_proj: Dense,
     pub o_proj: Dense,
+    /// RMSNorm over each query / key head before RoPE (Qwen3).
+    pub q_norm: Option<Norm>,
+    pub k_norm: Option<Norm>,
     pub num_heads: usize,
     pub num_kv_heads: usize,
     pub head_dim: usize,
@@ -51,14 +55,18 @@ impl Attention {
     pub fn init(config: &ModelConfig, rng: &mut SplitMix64, out_std: f64, device: &Device) -> Self {
         let d = config.hidden_size;
         let head_dim = config.head_dim();
-        let kv = config.num_kv_heads * head_dim;
-        let qkv_bias = config.attention_bias || config.architecture == Architecture::Gpt2;
-        let o_bias = config.architecture == Architecture::Gpt2;
+        let (q, kv) = (config.q_dim(), config.kv_dim());
+        let gpt2 = config.architecture == Architecture::Gpt2;
+        let qkv_bias = config.attention_bias || gpt2;
+        let o_bias = config.attention_out_bias || gpt2;
+        let head_norm = || config.qk_norm.then(|| Norm::rms_norm(head_dim, config.norm_eps, device));
         Self {
-            q_proj: Dense::init(d, d, qkv_bias, 0.02, &mut rng.fork(), device),
-            k_proj: Dense::init(d, kv, qkv_bias, 0.02, &mut rng.fork(), device),
-            v_proj: Dense::init(d, kv, qkv_bias, 0.02, &mut rng.fork(), device),
-            o_proj: Dense::init(d, d, o_bias, out_std, &mut rng.fork(), device),
+            q_proj: Dense::init(d, q, qkv_bias, 0.02, rng.fork(), device),
+            k_proj: Dense::init(d, kv, qkv_bias, 0.02, rng.fork(), device),
+            v_proj: Dense::init(d, kv, qkv_bias, 0.02, rng.fork(), device),
+            o_proj: Dense::init(q, d, o_bias, out_std, rng.fork(), device),
+            q_norm: head_norm(),
+            k_norm: head_norm(),
             num_heads: config.num_heads,
             num_kv_heads: config.num_kv_heads,
             head_dim,
@@ -67,10 +75,19 @@ impl Attention {
 
     pub fn forward(&self, x: Tensor<3>, positions: &Positions, cache: Option<&mut LayerCache>) -> Tensor<3> {
         let [batch, len, _] = x.dims();
-        let split = |t: Tensor<3>, heads: usize| t.reshape([batch, len, heads, self.head_dim]).swap_dims(1, 2);
-        let mut q = split(self.q_proj.forward(x.clone()), self.num_heads);
-        let mut k = split(self.k_proj.forward(x.clone()), self.num_kv_heads);
-        let v = split(self.v_proj.forward(x), self.num_kv_heads);
+        let head_dim = self.head_dim;
+        // [batch, len, heads·head_dim] → [batch, heads, len, head_dim], normalising each head
+        // on the way when the model has a per-head norm.
+        let split = |t: Tensor<3>, heads: usize, norm: Option<&Norm>| {
+            let t = match norm {
+                Some(norm) => norm.forward(t.reshape([batch, len * heads, head_dim])),
+                None => t,
+            };
+            t.reshape([batch, len, heads, head_dim]).swap_dims(1, 2)
+        };
+        let mut q = split(self.q_proj.forward(x.clone()), self.num_heads, self.q_norm.as_ref());
+        let mut k = split(self.k_proj.forward(x.clone()), self.num_kv_heads, self.k_norm.as_ref());
+        let v = split(self.v_proj.forward(x), self.num_kv_heads, None);
         if let Some((cos, sin)) = &positions.rope {
             q = apply_rope(q, cos.clone(), sin.clone());
             k = apply_rope(k, cos.clone(), sin.clone());

@@ -34,6 +34,51 @@ pub struct ModelConfig {
     /// The output projection reuses the token embedding matrix.
     #[serde(default = "default_true")]
     pub tie_embeddings: bool,
+    /// Width of one attention head when it is not `hidden_size / num_heads` (Qwen3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_dim: Option<usize>,
+    /// RMSNorm over each query and key head before RoPE (Qwen3).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub qk_norm: bool,
+    /// Bias on the attention output projection too (Llama/Qwen3 with `attention_bias`).
+    /// GPT-2 always has one.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub attention_out_bias: bool,
+    /// Llama 3's long-context RoPE frequencies; `None` is plain RoPE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rope_scaling: Option<RopeScaling>,
+}
+
+/// Llama 3's `rope_scaling` (`"rope_type": "llama3"`): low frequencies are divided by `factor`,
+/// high ones kept, and the band between blended smoothly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RopeScaling {
+    pub factor: f64,
+    pub low_freq_factor: f64,
+    pub high_freq_factor: f64,
+    pub original_max_position_embeddings: usize,
+}
+
+impl RopeScaling {
+    /// The scaled inverse frequency (Hugging Face's `_compute_llama3_parameters`).
+    pub fn apply(&self, inv_freq: f64) -> f64 {
+        let old_len = self.original_max_position_embeddings as f64;
+        let low_freq_wavelen = old_len / self.low_freq_factor;
+        let high_freq_wavelen = old_len / self.high_freq_factor;
+        let wavelen = 2.0 * std::f64::consts::PI / inv_freq;
+        if wavelen < high_freq_wavelen {
+            inv_freq
+        } else if wavelen > low_freq_wavelen {
+            inv_freq / self.factor
+        } else {
+            let smooth = (old_len / wavelen - self.low_freq_factor) / (self.high_freq_factor - self.low_freq_factor);
+            (1.0 - smooth) * inv_freq / self.factor + smooth * inv_freq
+        }
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn default_norm_eps() -> f64 {
@@ -48,7 +93,17 @@ fn default_true() -> bool {
 
 impl ModelConfig {
     pub fn head_dim(&self) -> usize {
-        self.hidden_size / self.num_heads
+        self.head_dim.unwrap_or(self.hidden_size / self.num_heads.max(1))
+    }
+
+    /// Width of the concatenated query heads (the input of the output projection).
+    pub fn q_dim(&self) -> usize {
+        self.num_heads * self.head_dim()
+    }
+
+    /// Width of the concatenated key (or value) heads.
+    pub fn kv_dim(&self) -> usize {
+        self.num_kv_heads * self.head_dim()
     }
 
     /// A GPT-2 style config (the benchmark shapes S and M use this family).
@@ -66,6 +121,10 @@ impl ModelConfig {
             rope_theta: default_rope_theta(),
             attention_bias: true,
             tie_embeddings: true,
+            head_dim: None,
+            qk_norm: false,
+            attention_out_bias: false,
+            rope_scaling: None,
         }
     }
 
@@ -93,12 +152,23 @@ impl ModelConfig {
             rope_theta: default_rope_theta(),
             attention_bias: false,
             tie_embeddings: true,
+            head_dim: None,
+            qk_norm: false,
+            attention_out_bias: false,
+            rope_scaling: None,
         }
     }
 
+    /// Reads our own `config.json` (it has an `architecture` field) or a Hugging Face one (it
+    /// has `model_type`; see [`crate::hf`]).
     pub fn from_json(text: &str) -> Result<Self, crate::ModelError> {
-        let config: Self = serde_json::from_str(text)
-            .map_err(|e| crate::ModelError::Config(format!("config.json: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| crate::ModelError::Config(format!("config.json: {e}")))?;
+        let config: Self = if value.get("architecture").is_none() && value.get("model_type").is_some() {
+            crate::hf::config_from_hf(&value)?
+        } else {
+            serde_json::from_value(value).map_err(|e| crate::ModelError::Config(format!("config.json: {e}")))?
+        };
         config.validate()?;
         Ok(config)
     }
@@ -110,11 +180,11 @@ impl ModelConfig {
     /// Rejects shapes the layers cannot be built with, naming the field at fault.
     pub fn validate(&self) -> Result<(), crate::ModelError> {
         let bad = |msg: String| Err(crate::ModelError::Config(msg));
-        if self.num_heads == 0 || !self.hidden_size.is_multiple_of(self.num_heads) {
-            return bad(format!(
-                "hidden_size {} is not divisible by num_heads {}",
-                self.hidden_size, self.num_heads
-            ));
+        if self.head_dim == Some(0) {
+            return bad("head_dim must be positive".into());
+        }
+        if self.num_heads == 0 || (self.head_dim.is_none() && !self.hidden_size.is_multiple_of(self.num_heads)) {
+            return bad(format!("hidden_size {} is not divisible by num_heads {}", self.hidden_size, self.num_heads));
         }
         if self.num_kv_heads == 0 || !self.num_heads.is_multiple_of(self.num_kv_heads) {
             return bad(format!(
@@ -124,6 +194,9 @@ impl ModelConfig {
         }
         if self.architecture == Architecture::Llama && !self.head_dim().is_multiple_of(2) {
             return bad(format!("head_dim {} must be even for RoPE", self.head_dim()));
+        }
+        if self.architecture == Architecture::Gpt2 && (self.qk_norm || self.rope_scaling.is_some()) {
+            return bad("qk_norm and rope_scaling apply to the llama architecture only".into());
         }
         for (name, value) in [
             ("vocab_size", self.vocab_size),

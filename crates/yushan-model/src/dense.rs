@@ -1,7 +1,7 @@
 //! A linear projection whose frozen base may carry a LoRA adapter.
 
-use burn::module::{Module, Param};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::module::{Module, Param, ParamId};
+use burn::tensor::{Device, Shape, Tensor, TensorData};
 
 use crate::lora::{LoraAdapter, LoraConfig, unsqueeze_as};
 use crate::rng::SplitMix64;
@@ -15,21 +15,21 @@ pub struct Dense {
 }
 
 impl Dense {
-    pub fn init(d_in: usize, d_out: usize, bias: bool, std: f64, rng: &mut SplitMix64, device: &Device) -> Self {
-        let weight = rng.normal_vec(d_in * d_out, std);
+    /// Weight ~ N(0, std²) drawn from its own stream `rng`, bias zero.
+    pub fn init(d_in: usize, d_out: usize, bias: bool, std: f64, rng: SplitMix64, device: &Device) -> Self {
         Self {
-            weight: Param::from_tensor(Tensor::from_data(TensorData::new(weight, [d_in, d_out]), device)),
+            weight: random_param(rng, [d_in, d_out], std, device),
             bias: bias.then(|| Param::from_tensor(Tensor::zeros([d_out], device))),
             lora: None,
         }
     }
 
     pub fn d_in(&self) -> usize {
-        self.weight.dims()[0]
+        self.weight.lazy_shape()[0]
     }
 
     pub fn d_out(&self) -> usize {
-        self.weight.dims()[1]
+        self.weight.lazy_shape()[1]
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
@@ -55,4 +55,21 @@ impl Dense {
             self.weight = Param::from_tensor(merged.detach()).set_require_grad(false);
         }
     }
+}
+
+/// A parameter ~ N(0, std²) drawn from `rng` when first used. Lazy so that loading a checkpoint
+/// (which replaces every weight) never draws or uploads the random values: for a 0.5B-parameter
+/// model that would be seconds of work and gigabytes of traffic.
+pub(crate) fn random_param<const D: usize>(
+    mut rng: SplitMix64,
+    shape: [usize; D],
+    std: f64,
+    device: &Device,
+) -> Param<Tensor<D>> {
+    let init = move |device: &Device, require_grad: bool| {
+        let values = rng.normal_vec(shape.iter().product(), std);
+        let tensor = Tensor::from_data(TensorData::new(values, shape), device);
+        if require_grad { tensor.require_grad() } else { tensor }
+    };
+    Param::uninitialized(ParamId::new(), init, device.clone(), true, Shape::new(shape))
 }

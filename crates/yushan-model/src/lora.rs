@@ -28,15 +28,7 @@ pub enum LoraTarget {
 }
 
 impl LoraTarget {
-    pub const ALL: [LoraTarget; 7] = [
-        Self::Q,
-        Self::K,
-        Self::V,
-        Self::O,
-        Self::Gate,
-        Self::Up,
-        Self::Down,
-    ];
+    pub const ALL: [LoraTarget; 7] = [Self::Q, Self::K, Self::V, Self::O, Self::Gate, Self::Up, Self::Down];
 
     /// PEFT module name (`q_proj`, …).
     pub fn module_name(self) -> &'static str {
@@ -79,12 +71,13 @@ impl LoraConfig {
     /// Parameters these adapters add to a model of `config` (what training will update),
     /// known before any tensor is made: r · (in + out) per adapted projection and layer.
     pub fn trainable_params(&self, config: &ModelConfig) -> usize {
-        let (h, kv, ff) = (config.hidden_size, config.num_kv_heads * config.head_dim(), config.intermediate_size);
+        let (h, q, kv, ff) = (config.hidden_size, config.q_dim(), config.kv_dim(), config.intermediate_size);
         let per_layer: usize = self
             .targets
             .iter()
             .filter_map(|t| match t {
-                LoraTarget::Q | LoraTarget::O => Some((h, h)),
+                LoraTarget::Q => Some((h, q)),
+                LoraTarget::O => Some((q, h)),
                 LoraTarget::K | LoraTarget::V => Some((h, kv)),
                 LoraTarget::Gate => (config.architecture == Architecture::Llama).then_some((h, ff)),
                 LoraTarget::Up => Some((h, ff)),
@@ -110,9 +103,7 @@ impl LoraAdapter {
     /// A ~ Kaiming-uniform as PEFT initialises it (bound 1/sqrt(in)), B = 0.
     pub fn new(d_in: usize, d_out: usize, config: &LoraConfig, rng: &mut SplitMix64, device: &Device) -> Self {
         let bound = 1.0 / (d_in as f64).sqrt();
-        let a: Vec<f32> = (0..d_in * config.rank)
-            .map(|_| ((rng.next_f64() * 2.0 - 1.0) * bound) as f32)
-            .collect();
+        let a: Vec<f32> = (0..d_in * config.rank).map(|_| ((rng.next_f64() * 2.0 - 1.0) * bound) as f32).collect();
         let a = Tensor::from_data(TensorData::new(a, [d_in, config.rank]), device);
         let b = Tensor::zeros([config.rank, d_out], device);
         Self::from_factors(a, b, config)

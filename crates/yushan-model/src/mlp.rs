@@ -21,9 +21,9 @@ impl Mlp {
         let (d, ff) = (config.hidden_size, config.intermediate_size);
         let gpt2 = config.architecture == Architecture::Gpt2;
         Self {
-            gate_proj: (!gpt2).then(|| Dense::init(d, ff, false, 0.02, &mut rng.fork(), device)),
-            up_proj: Dense::init(d, ff, gpt2, 0.02, &mut rng.fork(), device),
-            down_proj: Dense::init(ff, d, gpt2, out_std, &mut rng.fork(), device),
+            gate_proj: (!gpt2).then(|| Dense::init(d, ff, false, 0.02, rng.fork(), device)),
+            up_proj: Dense::init(d, ff, gpt2, 0.02, rng.fork(), device),
+            down_proj: Dense::init(ff, d, gpt2, out_std, rng.fork(), device),
         }
     }
 

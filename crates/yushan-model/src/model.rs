@@ -1,11 +1,11 @@
 //! The decoder: embeddings, a stack of pre-norm blocks, a final norm and the output head.
 
 use burn::module::{Module, Param};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 
 use crate::attention::{Attention, LayerCache};
 use crate::config::{Architecture, ModelConfig};
-use crate::dense::Dense;
+use crate::dense::{Dense, random_param};
 use crate::lora::{LoraConfig, LoraTarget};
 use crate::mlp::Mlp;
 use crate::norm::Norm;
@@ -76,6 +76,8 @@ pub struct KvCache {
 impl Model {
     /// Random initialisation from a seed (GPT-2's scheme: N(0, 0.02), residual outputs scaled
     /// by 1/sqrt(2·layers)); the same seed gives the same weights on every backend.
+    /// The random matrices are drawn when first used, so a loader that replaces them pays
+    /// nothing for them.
     pub fn init(config: &ModelConfig, seed: u64, device: &Device) -> Self {
         config.validate().expect("valid model config");
         let mut rng = SplitMix64::new(seed);
@@ -83,17 +85,10 @@ impl Model {
         let gpt2 = config.architecture == Architecture::Gpt2;
         let out_std = 0.02 / (2.0 * config.num_layers as f64).sqrt();
         let norm = |device: &Device| {
-            if gpt2 {
-                Norm::layer_norm(d, config.norm_eps, device)
-            } else {
-                Norm::rms_norm(d, config.norm_eps, device)
-            }
+            if gpt2 { Norm::layer_norm(d, config.norm_eps, device) } else { Norm::rms_norm(d, config.norm_eps, device) }
         };
-        let embed = rng.fork().normal_vec(config.vocab_size * d, 0.02);
-        let embed_positions = gpt2.then(|| {
-            let pos = rng.fork().normal_vec(config.max_seq_len * d, 0.01);
-            Param::from_tensor(Tensor::from_data(TensorData::new(pos, [config.max_seq_len, d]), device))
-        });
+        let embed_tokens = random_param(rng.fork(), [config.vocab_size, d], 0.02, device);
+        let embed_positions = gpt2.then(|| random_param(rng.fork(), [config.max_seq_len, d], 0.01, device));
         let layers = (0..config.num_layers)
             .map(|_| {
                 let mut layer_rng = rng.fork();
@@ -105,23 +100,19 @@ impl Model {
                 }
             })
             .collect();
-        let mut head_rng = rng.fork();
+        let head_rng = rng.fork();
         Self {
-            embed_tokens: Param::from_tensor(Tensor::from_data(
-                TensorData::new(embed, [config.vocab_size, d]),
-                device,
-            )),
+            embed_tokens,
             embed_positions,
             layers,
             norm: norm(device),
-            lm_head: (!config.tie_embeddings)
-                .then(|| Dense::init(d, config.vocab_size, false, 0.02, &mut head_rng, device)),
+            lm_head: (!config.tie_embeddings).then(|| Dense::init(d, config.vocab_size, false, 0.02, head_rng, device)),
             config: config.clone(),
         }
     }
 
     pub fn device(&self) -> Device {
-        self.embed_tokens.device()
+        self.embed_tokens.lazy_device()
     }
 
     /// Final hidden states, [batch, len, hidden], for tokens at positions 0..len.
@@ -232,9 +223,7 @@ impl Model {
     }
 
     pub fn has_lora(&self) -> bool {
-        self.layers
-            .iter()
-            .any(|l| LoraTarget::ALL.iter().any(|&t| l.projection(t).is_some_and(|d| d.lora.is_some())))
+        self.layers.iter().any(|l| LoraTarget::ALL.iter().any(|&t| l.projection(t).is_some_and(|d| d.lora.is_some())))
     }
 
     /// Parameters a fine-tune trains: the adapter factors under LoRA, every weight otherwise.

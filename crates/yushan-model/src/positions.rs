@@ -23,9 +23,7 @@ pub struct Positions {
 impl Positions {
     /// A causal block of `len` queries at positions 0..len attending to themselves.
     pub fn causal(config: &ModelConfig, len: usize, device: &Device) -> Self {
-        let mask: Vec<f32> = (0..len)
-            .flat_map(|i| (0..len).map(move |j| if j <= i { 0.0 } else { MASKED }))
-            .collect();
+        let mask: Vec<f32> = (0..len).flat_map(|i| (0..len).map(move |j| if j <= i { 0.0 } else { MASKED })).collect();
         let positions: Vec<usize> = (0..len).collect();
         Self {
             ids: ids_tensor(&positions, device),
@@ -66,7 +64,10 @@ fn rope_tables(config: &ModelConfig, positions: &[usize], device: &Device) -> Op
     for &p in positions {
         for _half in 0..2 {
             for i in 0..half {
-                let inv_freq = config.rope_theta.powf(-(2.0 * i as f64) / head_dim as f64);
+                let mut inv_freq = config.rope_theta.powf(-(2.0 * i as f64) / head_dim as f64);
+                if let Some(scaling) = &config.rope_scaling {
+                    inv_freq = scaling.apply(inv_freq);
+                }
                 let angle = p as f64 * inv_freq;
                 cos.push(angle.cos() as f32);
                 sin.push(angle.sin() as f32);
