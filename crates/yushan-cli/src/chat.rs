@@ -3,7 +3,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::Result;
-use yushan_data::{ChatTokenizer, Message, Role, encode_prompt};
+use yushan_data::{ChatTokenizer, END_OF_TEXT, Message, Role, encode_prompt};
 use yushan_model::Model;
 use yushan_train::{StopReason, generate};
 
@@ -24,10 +24,15 @@ pub fn load(args: &ModelArgs) -> Result<(Model, ChatTokenizer)> {
 fn respond(model: &Model, tokenizer: &ChatTokenizer, args: &ModelArgs, sampling: &SamplingArgs, history: &[Message]) -> Result<String> {
     let prompt = encode_prompt(history, args.template, tokenizer);
     let stop: Vec<u32> = args.template.end_of_turn().and_then(|t| tokenizer.token_id(t)).into_iter().collect();
+    stream(model, tokenizer, sampling, &prompt, &stop)
+}
+
+/// Streams the continuation of `prompt` on stdout until a `stop` token and returns it.
+fn stream(model: &Model, tokenizer: &ChatTokenizer, sampling: &SamplingArgs, prompt: &[u32], stop: &[u32]) -> Result<String> {
     // Print the decoded text as it grows: multi-token characters appear once complete.
     let mut tokens = Vec::new();
     let mut printed = 0;
-    let generation = pollster::block_on(generate(model, &prompt, &stop, &sampling.config(), |id| {
+    let generation = pollster::block_on(generate(model, prompt, stop, &sampling.config(), |id| {
         tokens.push(id);
         let text = tokenizer.decode(&tokens);
         if text.len() > printed && text.is_char_boundary(printed) && !text.ends_with('\u{FFFD}') {
@@ -55,6 +60,15 @@ pub fn generate_once(args: &ModelArgs, sampling: &SamplingArgs, system: Option<&
     }
     history.push(Message::new(Role::User, prompt));
     respond(&model, &tokenizer, args, sampling, &history)?;
+    Ok(())
+}
+
+/// Continues `text` as the base model would, with no template: what pretraining taught it.
+pub fn complete_once(args: &ModelArgs, sampling: &SamplingArgs, text: &str) -> Result<()> {
+    let (model, tokenizer) = load(args)?;
+    let prompt = tokenizer.try_encode(text)?;
+    let stop: Vec<u32> = tokenizer.token_id(END_OF_TEXT).into_iter().collect();
+    stream(&model, &tokenizer, sampling, &prompt, &stop)?;
     Ok(())
 }
 

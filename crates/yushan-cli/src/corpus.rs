@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use yushan_corpus::{FACTS, QuestionItem, generate_corpus, shortcut_lesson};
+use yushan_corpus::{FACTS, QuestionItem, knowledge_corpus, shortcut_lesson};
 use yushan_data::tokenizer::END_OF_TEXT;
 use yushan_data::{Conversation, to_jsonl};
 
@@ -22,10 +22,13 @@ pub struct CorpusArgs {
     /// How many times every sentence form of every fact appears.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
+    /// How many times every fact is asked and answered in a transcript, per language.
+    #[arg(long, default_value_t = 6)]
+    dialogue_repeats: usize,
 }
 
 pub fn run(args: CorpusArgs) -> Result<()> {
-    let documents = generate_corpus(args.seed, args.repeats);
+    let documents = knowledge_corpus(args.seed, args.repeats, args.dialogue_repeats);
     let text: String = documents.iter().map(|d| format!("{}{END_OF_TEXT}", d.text)).collect();
     write(&args.out, &text)?;
     eprintln!(
@@ -37,7 +40,7 @@ pub fn run(args: CorpusArgs) -> Result<()> {
     );
     if let Some(dir) = &args.lessons {
         let (train, heldout) = shortcut_lesson();
-        let pairs: Vec<Conversation> = train.iter().map(|q| Conversation::pair(&q.question, &q.sentence)).collect();
+        let pairs: Vec<Conversation> = train.iter().map(|q| Conversation::pair(&q.question, &q.reply)).collect();
         write(&dir.join("shortcut/train.jsonl"), &to_jsonl(&pairs))?;
         write(&dir.join("shortcut/heldout.jsonl"), &heldout_jsonl(&heldout))?;
         eprintln!("{}: {} pairs to train on, {} held-out questions", dir.join("shortcut").display(), train.len(), heldout.len());

@@ -96,8 +96,12 @@ struct GenerateArgs {
     /// The user's question.
     #[arg(long)]
     prompt: String,
-    #[arg(long)]
+    #[arg(long, conflicts_with = "raw")]
     system: Option<String>,
+    /// Continue the prompt as plain text, with no template or role tags (\n in the shell
+    /// becomes a real line break), to see what the base model does with text.
+    #[arg(long)]
+    raw: bool,
 }
 
 #[derive(Args)]
@@ -136,6 +140,9 @@ fn main() -> anyhow::Result<()> {
     let process_start = std::time::Instant::now();
     match Cli::parse().command {
         Command::Train(args) => train::run(args),
+        Command::Generate(args) if args.raw => {
+            chat::complete_once(&args.model, &args.sampling, &args.prompt.replace("\\n", "\n"))
+        }
         Command::Generate(args) => chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt),
         Command::Chat(args) => chat::repl(&args.model, &args.sampling, args.system.as_deref()),
         Command::Eval(args) => eval::run(args),

@@ -7,10 +7,11 @@ pub struct QuestionItem {
     pub question: String,
     /// The name that answers it (what scoring looks for).
     pub answer: String,
-    /// The answer as a full sentence that restates the question (what the lesson trains on):
-    /// 「臺灣最高的山是玉山。」. Restating is how people answer, and it lets a model answer
-    /// new questions the way its pretraining text states facts.
-    pub sentence: String,
+    /// The reply the lesson trains on: the name alone, 「玉山。」. (Replies that restate the
+    /// question, 「臺灣最高的山是玉山。」, measured worse on models/knowledge: 21-35% of the
+    /// held-out questions right against 83%, because the adapter learnt to write out the
+    /// training subjects.)
+    pub reply: String,
     /// Index into `FACTS`.
     pub fact: usize,
 }
@@ -35,7 +36,7 @@ fn item(i: usize) -> QuestionItem {
     QuestionItem {
         question: question_for(&FACTS[i]),
         answer: FACTS[i].answer_zh.to_string(),
-        sentence: answer_sentence(&FACTS[i]),
+        reply: format!("{}。", FACTS[i].answer_zh),
         fact: i,
     }
 }
@@ -79,7 +80,7 @@ mod tests {
         let (train, heldout) = shortcut_lesson();
         assert_eq!(train[0].question, "臺灣最高的山是哪一座？");
         assert_eq!(train[0].answer, "玉山");
-        assert_eq!(train[0].sentence, "臺灣最高的山是玉山。");
+        assert_eq!(train[0].reply, "玉山。");
         assert!(heldout.len() >= 20, "only {} held-out questions", heldout.len());
         for h in &heldout {
             assert!(h.question.contains('最'), "{}", h.question);
