@@ -10,10 +10,12 @@ const $ = (id) => document.getElementById(id);
 // URL parameter -> form element id. The order is the order in the link.
 export const FIELDS = ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'template', 'heldout', 'batch', 'dropout'];
 const NUMBER = new Set(['steps', 'lr', 'rank', 'alpha', 'seed', 'heldout', 'batch', 'dropout']);
-const TEMPLATES = ['plain', 'chatml', 'none'];
+const TEMPLATES = ['plain', 'chatml', 'none', 'model'];
 const TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 let state = null;
 const listeners = [];
+// Whether the loaded model has its own chat template (null until its tokenizer is read).
+let modelTemplate = null;
 
 export function onSettingsChange(fn) {
   listeners.push(fn);
@@ -104,6 +106,19 @@ async function share() {
   }
 }
 
+// Offers "the model's own template" only for a model that has one; a page set to it (from the
+// URL or the store) falls back to plain when the model has none.
+export function setModelTemplateAvailable(available) {
+  modelTemplate = available;
+  const option = $('template').querySelector('option[value="model"]');
+  option.hidden = !available;
+  option.disabled = !available;
+  if (!available && $('template').value === 'model') {
+    $('template').value = 'plain';
+    $('template').dispatchEvent(new Event('change')); // saves it, redraws the token view
+  }
+}
+
 export async function initSettings(pageState) {
   state = pageState;
   const saved = (await store.get('settings')) || {};
@@ -120,5 +135,6 @@ export async function initSettings(pageState) {
     $(f).addEventListener('input', changed);
   }
   $('share').addEventListener('click', share);
+  if (modelTemplate !== null) setModelTemplateAvailable(modelTemplate);
   changed();
 }

@@ -3,7 +3,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::Result;
-use yushan_data::{ChatTokenizer, END_OF_TEXT, Message, Role, encode_prompt};
+use yushan_data::{ChatTokenizer, END_OF_TEXT, Message, Role, encode_prompt, end_of_turn_id};
 use yushan_model::Model;
 use yushan_train::{StopReason, generate};
 
@@ -22,8 +22,8 @@ pub fn load(args: &ModelArgs) -> Result<(Model, ChatTokenizer)> {
 
 /// Streams the answer to `history` on stdout and returns it.
 fn respond(model: &Model, tokenizer: &ChatTokenizer, args: &ModelArgs, sampling: &SamplingArgs, history: &[Message]) -> Result<String> {
-    let prompt = encode_prompt(history, args.template, tokenizer);
-    let stop: Vec<u32> = args.template.end_of_turn().and_then(|t| tokenizer.token_id(t)).into_iter().collect();
+    let prompt = encode_prompt(history, args.template, tokenizer)?;
+    let stop: Vec<u32> = end_of_turn_id(args.template, tokenizer).into_iter().collect();
     stream(model, tokenizer, sampling, &prompt, &stop)
 }
 

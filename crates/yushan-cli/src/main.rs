@@ -55,7 +55,8 @@ pub struct ModelArgs {
     pub adapter: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
     pub backend: Backend,
-    /// Chat template: plain (使用者:/AI:), chatml, or none.
+    /// Chat template: plain (使用者:/AI:), chatml, none, or model (the model's own, from its
+    /// tokenizer_config.json).
     #[arg(long, default_value = "plain", value_parser = parse_template)]
     pub template: Template,
 }
@@ -133,7 +134,7 @@ struct BenchArgs {
 }
 
 pub fn parse_template(name: &str) -> Result<Template, String> {
-    Template::parse(name).ok_or_else(|| format!("unknown template `{name}` (expected plain, chatml or none)"))
+    Template::parse(name).ok_or_else(|| format!("unknown template `{name}` (expected plain, chatml, none or model)"))
 }
 
 fn main() -> anyhow::Result<()> {

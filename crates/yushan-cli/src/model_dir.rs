@@ -44,7 +44,19 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Model, ChatTokenizer)> {
     if let Some(max_buffer) = device::max_buffer_bytes(device) {
         estimate.check_buffer_limit(max_buffer).with_context(|| format!("{} cannot be loaded here", dir.display()))?;
     }
-    let tokenizer = ChatTokenizer::from_json(&read_text(dir, "tokenizer.json")?)?;
+    let mut tokenizer = ChatTokenizer::from_json(&read_text(dir, "tokenizer.json")?)?;
+    // The model's own chat template and special tokens, where the folder has them (newer
+    // Hugging Face repos keep the template in its own file).
+    if dir.join("tokenizer_config.json").exists() {
+        tokenizer = tokenizer
+            .with_config_json(&read_text(dir, "tokenizer_config.json")?)
+            .with_context(|| format!("in {}", dir.join("tokenizer_config.json").display()))?;
+    }
+    if dir.join("chat_template.jinja").exists() {
+        tokenizer = tokenizer
+            .with_chat_template(&read_text(dir, "chat_template.jinja")?)
+            .with_context(|| format!("in {}", dir.join("chat_template.jinja").display()))?;
+    }
     if tokenizer.vocab_size() > config.vocab_size {
         anyhow::bail!(
             "{}: the tokenizer has {} tokens but the model's vocab_size is {}",
@@ -62,6 +74,9 @@ pub fn save(dir: &Path, model: &Model, tokenizer: &ChatTokenizer) -> Result<()> 
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(dir.join("config.json"), model.config.to_json())?;
     std::fs::write(dir.join("tokenizer.json"), tokenizer.to_json())?;
+    // Our models end every document and answer with <|endoftext|> and have no BOS token.
+    let config = serde_json::json!({ "bos_token": null, "eos_token": yushan_data::END_OF_TEXT });
+    std::fs::write(dir.join("tokenizer_config.json"), serde_json::to_string_pretty(&config)? + "\n")?;
     std::fs::write(dir.join("model.safetensors"), pollster::block_on(model.to_safetensors())?)?;
     Ok(())
 }

@@ -27,6 +27,7 @@ pub struct TrainArgs {
     out: PathBuf,
     #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
     backend: Backend,
+    /// Chat template: plain, chatml, none, or model (the model's own, from tokenizer_config.json).
     #[arg(long, default_value = "plain", value_parser = parse_template)]
     template: Template,
     #[arg(long, default_value_t = 8)]

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::DataError;
 use crate::chat::{Conversation, Message, Role};
+use crate::jinja::JinjaTemplate;
 use crate::template::{Segment, Template, TokenKind};
 use crate::tokenizer::ChatTokenizer;
 
@@ -33,8 +34,62 @@ impl EncodedConversation {
     }
 }
 
+/// The tokenizer's own chat template, for [`Template::Model`].
+pub fn model_template(tokenizer: &ChatTokenizer) -> Result<&JinjaTemplate, DataError> {
+    tokenizer.chat_template().ok_or_else(|| {
+        DataError::ChatTemplate("this model has no chat_template in tokenizer_config.json; use plain or chatml".into())
+    })
+}
+
+/// `messages` rendered with `template` as segments (the model's own template comes from
+/// `tokenizer`).
+pub fn render_segments(
+    messages: &[Message],
+    template: Template,
+    tokenizer: &ChatTokenizer,
+) -> Result<Vec<Segment>, DataError> {
+    match template {
+        Template::Model => model_template(tokenizer)?.segments(messages),
+        builtin => Ok(builtin.render(messages)),
+    }
+}
+
+/// `history` and then what asks the model to answer, as segments split exactly as a training
+/// example that goes on with an answer is split.
+pub fn prompt_segments(
+    history: &[Message],
+    template: Template,
+    tokenizer: &ChatTokenizer,
+) -> Result<Vec<Segment>, DataError> {
+    match template {
+        Template::Model => model_template(tokenizer)?.prompt_segments(history),
+        builtin => Ok(builtin.render(history).into_iter().chain(builtin.generation_prompt()).collect()),
+    }
+}
+
+/// The text that ends an assistant turn, where generation stops (`None` for `none`, and for
+/// `model` when the tokenizer has no chat template).
+pub fn end_of_turn(template: Template, tokenizer: &ChatTokenizer) -> Option<String> {
+    match template {
+        Template::Model => tokenizer.chat_template()?.end_of_turn(),
+        builtin => builtin.end_of_turn().map(String::from),
+    }
+}
+
+/// The id of [`end_of_turn`]'s token, if the tokenizer has it as one token.
+pub fn end_of_turn_id(template: Template, tokenizer: &ChatTokenizer) -> Option<u32> {
+    tokenizer.token_id(&end_of_turn(template, tokenizer)?)
+}
+
 /// Tokenizes segment by segment, so every token inherits its segment's mask, role and kind.
-fn encode_segments(segments: &[Segment], tokenizer: &ChatTokenizer) -> Result<EncodedConversation, DataError> {
+///
+/// A BPE tokenizer can split text across a segment boundary differently than it would split the
+/// whole text (a role tag's trailing space merged into the answer's first word, say). We accept
+/// that: the boundaries are where the mask changes, so segment-wise ids are what make the mask
+/// exact, and generation prompts are encoded the same way (`encode_prompt`), so the model sees
+/// at inference exactly the ids it was trained on. Special tokens are whole segments' edges in
+/// every template we know, so they are unaffected.
+pub fn encode_segments(segments: &[Segment], tokenizer: &ChatTokenizer) -> Result<EncodedConversation, DataError> {
     let mut out = EncodedConversation { ids: Vec::new(), loss_mask: Vec::new(), roles: Vec::new(), kinds: Vec::new() };
     for segment in segments {
         let ids = tokenizer.try_encode(&segment.text)?;
@@ -74,7 +129,15 @@ pub fn encode_conversation(
     max_len: usize,
 ) -> Result<EncodedConversation, DataError> {
     validate(conversation, index)?;
-    let encoded = encode_segments(&template.render(&conversation.messages), tokenizer)?;
+    if template == Template::Model {
+        model_template(tokenizer)?; // the model's fault, not the conversation's
+    }
+    let segments = render_segments(&conversation.messages, template, tokenizer).map_err(|e| match e {
+        // Name the conversation the model's template refused.
+        DataError::ChatTemplate(message) => DataError::conversation(index, message),
+        other => other,
+    })?;
+    let encoded = encode_segments(&segments, tokenizer)?;
     if encoded.len() > max_len {
         return Err(DataError::conversation(
             index,
@@ -87,11 +150,10 @@ pub fn encode_conversation(
     Ok(encoded)
 }
 
-/// Token ids that ask the model to answer after `history`.
-pub fn encode_prompt(history: &[Message], template: Template, tokenizer: &ChatTokenizer) -> Vec<u32> {
-    let mut segments = template.render(history);
-    segments.extend(template.generation_prompt());
-    segments.iter().flat_map(|s| tokenizer.encode(&s.text)).collect()
+/// Token ids that ask the model to answer after `history`: segment by segment, as training
+/// encodes the same text.
+pub fn encode_prompt(history: &[Message], template: Template, tokenizer: &ChatTokenizer) -> Result<Vec<u32>, DataError> {
+    Ok(encode_segments(&prompt_segments(history, template, tokenizer)?, tokenizer)?.ids)
 }
 
 #[cfg(test)]
@@ -204,7 +266,7 @@ mod tests {
     fn prompts_end_where_the_answer_begins() {
         let tok = tokenizer();
         let history = [Message::new(Role::System, "簡答"), Message::new(Role::User, "最高的山?")];
-        let prompt = |t| tok.decode(&encode_prompt(&history, t, &tok));
+        let prompt = |t| tok.decode(&encode_prompt(&history, t, &tok).unwrap());
         assert_eq!(prompt(Template::Plain), "系統: 簡答\n使用者: 最高的山?\nAI: ");
         assert_eq!(
             prompt(Template::ChatMl),
@@ -215,7 +277,7 @@ mod tests {
         let mut answered = history.to_vec();
         answered.push(Message::new(Role::Assistant, "玉山"));
         let example = encode_conversation(&Conversation { messages: answered }, 0, Template::Plain, &tok, 100).unwrap();
-        let prompt_ids = encode_prompt(&history, Template::Plain, &tok);
+        let prompt_ids = encode_prompt(&history, Template::Plain, &tok).unwrap();
         assert_eq!(example.ids[..prompt_ids.len()], prompt_ids[..]);
         assert!(example.loss_mask[prompt_ids.len()] && !example.loss_mask[prompt_ids.len() - 1]);
     }

@@ -9,6 +9,10 @@ use crate::jsonl::JsonlErrors;
 pub enum DataError {
     #[error("{0}")]
     Tokenizer(String),
+    /// The model's own chat template: it does not parse, refused a conversation
+    /// (`raise_exception`), or renders in a way that cannot be split into turns.
+    #[error("{0}")]
+    ChatTemplate(String),
     /// A conversation that cannot be trained on. `index` is 0-based; the message counts from 1,
     /// as people do, and names the file line when the conversation came from one.
     #[error("conversation {}{}: {message}", .index + 1, line_note(*.line))]

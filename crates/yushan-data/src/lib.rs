@@ -11,6 +11,7 @@ pub mod bpe;
 pub mod chat;
 pub mod encode;
 pub mod error;
+pub mod jinja;
 pub mod jsonl;
 pub mod split;
 pub mod template;
@@ -19,9 +20,13 @@ pub mod tokenizer;
 pub use batch::{Batch, Batcher, fixed_batches, pack_text_batches};
 pub use bpe::train_bpe_tokenizer;
 pub use chat::{Conversation, Message, Role};
-pub use encode::{EncodedConversation, encode_conversation, encode_prompt, validate};
+pub use encode::{
+    EncodedConversation, encode_conversation, encode_prompt, encode_segments, end_of_turn, end_of_turn_id, model_template,
+    prompt_segments, render_segments, validate,
+};
 pub use error::DataError;
+pub use jinja::JinjaTemplate;
 pub use jsonl::{JsonlError, JsonlErrors, JsonlImport, parse_jsonl, parse_jsonl_lenient, read_jsonl_file, to_jsonl};
-pub use split::split_train_heldout;
+pub use split::{heldout_mask, split_train_heldout};
 pub use template::{Segment, Template, TokenKind};
 pub use tokenizer::{ChatTokenizer, END_OF_TEXT, END_OF_TURN, IM_END, IM_START, SPECIAL_TOKENS, build_char_tokenizer};

@@ -6,7 +6,13 @@ use yushan_rng::SplitMix64;
 /// and there are two or more items, at least one is held out and at least one is kept for
 /// training; a single item is always kept for training. Both sets keep the items' order.
 pub fn split_train_heldout<T: Clone>(items: &[T], fraction: f64, seed: u64) -> (Vec<T>, Vec<T>) {
-    let n = items.len();
+    let is_held = heldout_mask(items.len(), fraction, seed);
+    let pick = |want: bool| items.iter().zip(&is_held).filter(|(_, h)| **h == want).map(|(x, _)| x.clone()).collect();
+    (pick(false), pick(true))
+}
+
+/// Which of `n` items [`split_train_heldout`] holds out (the page marks them in its list).
+pub fn heldout_mask(n: usize, fraction: f64, seed: u64) -> Vec<bool> {
     let wanted = (n as f64 * fraction.clamp(0.0, 1.0)).round() as usize;
     let held = if fraction > 0.0 && n >= 2 { wanted.clamp(1, n - 1) } else { 0 };
     let mut order: Vec<usize> = (0..n).collect();
@@ -15,8 +21,7 @@ pub fn split_train_heldout<T: Clone>(items: &[T], fraction: f64, seed: u64) -> (
     for &i in &order[..held] {
         is_held[i] = true;
     }
-    let pick = |want: bool| items.iter().zip(&is_held).filter(|(_, h)| **h == want).map(|(x, _)| x.clone()).collect();
-    (pick(false), pick(true))
+    is_held
 }
 
 #[cfg(test)]
@@ -33,7 +38,10 @@ mod tests {
         assert_eq!(all, items, "every item lands in exactly one set");
         assert!(train.is_sorted() && held.is_sorted(), "order is kept");
         assert_eq!(split_train_heldout(&items, 0.2, 7), (train, held.clone()));
-        assert_ne!(split_train_heldout(&items, 0.2, 8).1, held);
+        assert_ne!(split_train_heldout(&items, 0.2, 8).1, held.clone());
+        let mask = heldout_mask(items.len(), 0.2, 7);
+        let marked: Vec<u32> = items.iter().zip(&mask).filter(|(_, h)| **h).map(|(x, _)| *x).collect();
+        assert_eq!(marked, held, "the mask marks exactly the held-out items");
     }
 
     #[test]

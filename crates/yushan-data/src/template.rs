@@ -3,8 +3,9 @@
 //! A template renders each turn as segments that say whose text they are, what they are and
 //! whether the model is trained to produce them. Encoding tokenizes segment by segment, so the
 //! assistant-only loss mask is exact by construction rather than recovered from character
-//! offsets afterwards. (A Hugging Face Jinja chat template can join later as one more way to
-//! produce segments.)
+//! offsets afterwards. The built-in templates are written here; a model's own Jinja chat
+//! template ([`Template::Model`]) lives on its tokenizer and is split into segments in `jinja`;
+//! `encode::render_segments` renders either.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,10 @@ pub enum Template {
     /// ends (the "why role tags" ablation).
     #[serde(rename = "none")]
     NoTags,
+    /// The model's own chat template: `chat_template` in its `tokenizer_config.json`. The Jinja
+    /// source lives on the [`ChatTokenizer`](crate::ChatTokenizer) (so `Template` stays `Copy`):
+    /// render it with `encode::render_segments`.
+    Model,
 }
 
 /// What a token is, for the page's token view.
@@ -53,14 +58,16 @@ pub struct Segment {
 }
 
 impl Segment {
-    fn new(text: impl Into<String>, role: Role, kind: TokenKind) -> Self {
+    pub(crate) fn new(text: impl Into<String>, role: Role, kind: TokenKind) -> Self {
         let carries_loss = role == Role::Assistant && matches!(kind, TokenKind::Assistant | TokenKind::EndOfTurn);
         Self { text: text.into(), role, kind, carries_loss }
     }
 }
 
 impl Template {
-    pub const ALL: [Template; 3] = [Template::Plain, Template::ChatMl, Template::NoTags];
+    pub const ALL: [Template; 4] = [Template::Plain, Template::ChatMl, Template::NoTags, Template::Model];
+    /// The templates written here, which render without a tokenizer.
+    pub const BUILT_IN: [Template; 3] = [Template::Plain, Template::ChatMl, Template::NoTags];
 
     /// The name used in files, on the command line and in the page.
     pub fn name(self) -> &'static str {
@@ -68,26 +75,29 @@ impl Template {
             Template::Plain => "plain",
             Template::ChatMl => "chatml",
             Template::NoTags => "none",
+            Template::Model => "model",
         }
     }
 
-    /// The template called `name` ("plain", "chatml" or "none"; case and spaces ignored).
+    /// The template called `name` ("plain", "chatml", "none" or "model"; case and spaces ignored).
     pub fn parse(name: &str) -> Option<Self> {
         let name = name.trim().to_ascii_lowercase();
         Self::ALL.into_iter().find(|t| t.name() == name)
     }
 
     /// The token that ends an assistant turn (generation stops there), if the template has one.
-    pub fn end_of_turn(self) -> Option<&'static str> {
+    /// `None` for [`Template::Model`]: its end of turn comes from the tokenizer's template
+    /// (`encode::end_of_turn`).
+    pub(crate) fn end_of_turn(self) -> Option<&'static str> {
         match self {
             Template::Plain => Some(END_OF_TEXT),
             Template::ChatMl => Some(IM_END),
-            Template::NoTags => None,
+            Template::NoTags | Template::Model => None,
         }
     }
 
-    /// One turn as segments.
-    pub fn turn(self, message: &Message) -> Vec<Segment> {
+    /// One turn as segments (nothing for [`Template::Model`], which needs the tokenizer).
+    pub(crate) fn turn(self, message: &Message) -> Vec<Segment> {
         let role = message.role;
         let segment = |text: &str, kind| Segment::new(text, role, kind);
         let content = segment(&message.content, content_kind(role));
@@ -113,21 +123,22 @@ impl Template {
                 separator,
             ],
             Template::NoTags => vec![content, separator],
+            Template::Model => vec![],
         }
     }
 
-    /// A whole history as segments.
-    pub fn render(self, messages: &[Message]) -> Vec<Segment> {
+    /// A whole history as segments, for the built-in templates.
+    pub(crate) fn render(self, messages: &[Message]) -> Vec<Segment> {
         messages.iter().flat_map(|m| self.turn(m)).collect()
     }
 
-    /// What follows the history when the model is asked to answer.
-    pub fn generation_prompt(self) -> Vec<Segment> {
+    /// What follows the history when the model is asked to answer, for the built-in templates.
+    pub(crate) fn generation_prompt(self) -> Vec<Segment> {
         let tag = |text: &str| vec![Segment::new(text, Role::Assistant, TokenKind::RoleTag)];
         match self {
             Template::Plain => tag("AI: "),
             Template::ChatMl => tag(&format!("{IM_START}assistant\n")),
-            Template::NoTags => vec![],
+            Template::NoTags | Template::Model => vec![],
         }
     }
 
@@ -135,7 +146,7 @@ impl Template {
     /// a vocabulary built from data can cover them too.
     pub fn scaffolding() -> String {
         let sample: Vec<Message> = [Role::System, Role::User, Role::Assistant].map(|r| Message::new(r, "")).into();
-        Self::ALL
+        Self::BUILT_IN
             .into_iter()
             .flat_map(|t| t.render(&sample).into_iter().chain(t.generation_prompt()))
             .map(|s| s.text)
@@ -143,7 +154,7 @@ impl Template {
     }
 }
 
-fn content_kind(role: Role) -> TokenKind {
+pub(crate) fn content_kind(role: Role) -> TokenKind {
     match role {
         Role::System => TokenKind::System,
         Role::User => TokenKind::User,
@@ -177,7 +188,7 @@ mod tests {
     #[test]
     fn only_the_assistant_content_and_its_end_of_turn_carry_loss() {
         let history = [Message::new(Role::User, "Hi"), Message::new(Role::Assistant, "Yo")];
-        for template in Template::ALL {
+        for template in Template::BUILT_IN {
             let trained: String =
                 template.render(&history).iter().filter(|s| s.carries_loss).map(|s| s.text.as_str()).collect();
             let expected = format!("Yo{}", template.end_of_turn().unwrap_or(""));
@@ -192,6 +203,7 @@ mod tests {
             assert_eq!(serde_json::to_string(&template).unwrap(), format!("\"{}\"", template.name()));
         }
         assert_eq!(Template::parse(" ChatML "), Some(Template::ChatMl));
+        assert_eq!(Template::parse("model"), Some(Template::Model));
         assert_eq!(Template::parse("jinja"), None);
         assert_eq!(Template::default(), Template::Plain);
     }

@@ -11,6 +11,7 @@ use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
 use tokenizers::{AddedToken, SplitDelimiterBehavior, Tokenizer};
 
 use crate::DataError;
+use crate::jinja::JinjaTemplate;
 use crate::template::Template;
 
 pub const PAD: &str = "<|pad|>";
@@ -28,6 +29,11 @@ pub const SPECIAL_TOKENS: [&str; 6] = [PAD, UNK, END_OF_TEXT, END_OF_TURN, IM_ST
 #[derive(Clone)]
 pub struct ChatTokenizer {
     inner: Tokenizer,
+    /// From `tokenizer_config.json`: what a chat template sees as `bos_token` / `eos_token`.
+    bos_token: String,
+    eos_token: String,
+    /// The model's own chat template (`tokenizer_config.json`'s `chat_template`).
+    chat_template: Option<JinjaTemplate>,
 }
 
 impl std::fmt::Debug for ChatTokenizer {
@@ -38,7 +44,7 @@ impl std::fmt::Debug for ChatTokenizer {
 
 impl From<Tokenizer> for ChatTokenizer {
     fn from(inner: Tokenizer) -> Self {
-        Self { inner }
+        Self { inner, bos_token: String::new(), eos_token: String::new(), chat_template: None }
     }
 }
 
@@ -46,7 +52,81 @@ impl ChatTokenizer {
     /// Reads a `tokenizer.json`.
     pub fn from_json(text: &str) -> Result<Self, DataError> {
         let inner: Tokenizer = text.parse().map_err(|e| DataError::Tokenizer(format!("tokenizer.json: {e}")))?;
-        Ok(Self { inner })
+        Ok(Self::from(inner))
+    }
+
+    /// Reads what a chat template needs from `tokenizer_config.json`: `bos_token`, `eos_token`
+    /// and `chat_template` (a string, or a list of `{name, template}` of which "default" is
+    /// taken). A config with no `chat_template` keeps the one set before, if any (newer models
+    /// ship it as `chat_template.jinja`: see [`Self::with_chat_template`]).
+    pub fn with_config_json(mut self, text: &str) -> Result<Self, DataError> {
+        let bad = |field: &str, why: String| DataError::ChatTemplate(format!("tokenizer_config.json: {field}: {why}"));
+        let config: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| DataError::ChatTemplate(format!("tokenizer_config.json: {e}")))?;
+        let token = |field: &str| -> Result<String, DataError> {
+            match config.get(field) {
+                None | Some(serde_json::Value::Null) => Ok(String::new()),
+                Some(serde_json::Value::String(s)) => Ok(s.clone()),
+                Some(serde_json::Value::Object(o)) => o
+                    .get("content")
+                    .and_then(|c| c.as_str())
+                    .map(String::from)
+                    .ok_or_else(|| bad(field, "an object without a \"content\" string".into())),
+                Some(other) => Err(bad(field, format!("expected a string or an object with \"content\", found {other}"))),
+            }
+        };
+        self.bos_token = token("bos_token")?;
+        self.eos_token = token("eos_token")?;
+        let source = match config.get("chat_template") {
+            None | Some(serde_json::Value::Null) => self.chat_template.as_ref().map(|t| t.source().to_string()),
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Array(list)) => {
+                let named = |name: &str| {
+                    list.iter().find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name)).map(|t| t.get("template"))
+                };
+                match named("default") {
+                    Some(Some(serde_json::Value::String(s))) => Some(s.clone()),
+                    Some(_) => return Err(bad("chat_template", "the \"default\" entry has no \"template\" string".into())),
+                    None => {
+                        let names: Vec<&str> = list.iter().filter_map(|t| t.get("name")?.as_str()).collect();
+                        let names = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+                        return Err(bad("chat_template", format!("the list has no template named \"default\" (it has: {names})")));
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(bad("chat_template", format!("expected a string or a list of {{name, template}}, found {other}")));
+            }
+        };
+        match source {
+            Some(source) => self.with_chat_template(&source),
+            None => Ok(self),
+        }
+    }
+
+    /// Sets the model's chat template from its Jinja source (`chat_template.jinja`, or a
+    /// config's `chat_template`), with the `bos_token` / `eos_token` read before.
+    pub fn with_chat_template(mut self, source: &str) -> Result<Self, DataError> {
+        let specials: Vec<String> =
+            self.inner.get_added_tokens_decoder().into_values().filter(|t| t.special).map(|t| t.content).collect();
+        let template = JinjaTemplate::new(source, &self.bos_token, &self.eos_token)?.with_special_tokens(specials);
+        self.chat_template = Some(template);
+        Ok(self)
+    }
+
+    /// The model's own chat template, if its `tokenizer_config.json` has one.
+    pub fn chat_template(&self) -> Option<&JinjaTemplate> {
+        self.chat_template.as_ref()
+    }
+
+    /// `tokenizer_config.json`'s `bos_token` (empty when it has none).
+    pub fn bos_token(&self) -> &str {
+        &self.bos_token
+    }
+
+    /// `tokenizer_config.json`'s `eos_token` (empty when it has none).
+    pub fn eos_token(&self) -> &str {
+        &self.eos_token
     }
 
     pub fn to_json(&self) -> String {

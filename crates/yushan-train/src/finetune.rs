@@ -96,14 +96,15 @@ pub async fn answer(
         history.push(Message::new(Role::System, system));
     }
     history.push(Message::new(Role::User, question));
-    let prompt = encode_prompt(&history, template, tokenizer);
-    // The end of the turn, and the end of the document (a model that ends the text is done too).
-    let stop: Vec<u32> = template
-        .end_of_turn()
-        .into_iter()
-        .chain([yushan_data::END_OF_TEXT])
-        .filter_map(|t| tokenizer.token_id(t))
-        .collect();
+    let prompt = encode_prompt(&history, template, tokenizer)?;
+    // The end of the turn, and the end of the document (a model that ends the text is done too:
+    // ours end it with <|endoftext|>, a Hugging Face model with its eos_token).
+    let mut stop: Vec<u32> = yushan_data::end_of_turn_id(template, tokenizer).into_iter().collect();
+    for end in [yushan_data::END_OF_TEXT, tokenizer.eos_token()] {
+        if let Some(id) = tokenizer.token_id(end).filter(|id| !stop.contains(id)) {
+            stop.push(id);
+        }
+    }
     let generation = generate(model, &prompt, &stop, sampling, on_text).await?;
     Ok((tokenizer.decode(&generation.tokens), generation))
 }

@@ -10,7 +10,8 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use yushan_data::{
-    ChatTokenizer, Conversation, Role, Template, TokenKind, encode_conversation, parse_jsonl_lenient, validate,
+    ChatTokenizer, Conversation, Role, Template, TokenKind, encode_conversation, parse_jsonl_lenient, render_segments,
+    validate,
 };
 
 use yushan_data::tokenizer::UNK;
@@ -125,7 +126,9 @@ pub fn token_view(
             Ok(e) => (e.ids, e.loss_mask, e.roles, e.kinds, None),
             Err(problem) => {
                 let (mut ids, mut mask, mut roles, mut kinds) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-                for segment in template.render(&conversation.messages) {
+                // A conversation the model's own template refuses has no text to show: the
+                // problem says why.
+                for segment in render_segments(&conversation.messages, template, tokenizer).unwrap_or_default() {
                     let seg_ids = tokenizer.try_encode(&segment.text).map_err(|e| e.to_string())?;
                     mask.extend(std::iter::repeat_n(segment.carries_loss, seg_ids.len()));
                     roles.extend(std::iter::repeat_n(segment.role, seg_ids.len()));
@@ -212,28 +215,41 @@ pub fn check_conversations(conversations: JsValue) -> Result<JsValue, JsError> {
     to_js(&problems(&list))
 }
 
-/// The tokenizer the token view uses (the model's `tokenizer.json`). Returns `{vocab_size}`.
+/// The model's tokenizer: `tokenizer.json`, with `tokenizer_config.json` when the model has one
+/// (its chat template, bos and eos).
+pub fn read_tokenizer(tokenizer_json: &str, tokenizer_config_json: Option<&str>) -> Result<ChatTokenizer, String> {
+    let tokenizer = ChatTokenizer::from_json(tokenizer_json).map_err(|e| e.to_string())?;
+    match tokenizer_config_json {
+        Some(config) => tokenizer.with_config_json(config).map_err(|e| e.to_string()),
+        None => Ok(tokenizer),
+    }
+}
+
+/// The tokenizer the token view uses (the model's `tokenizer.json`, and its
+/// `tokenizer_config.json` if it has one). Returns `{vocab_size, chat_template}`, the latter
+/// true when the model has its own chat template (the page then offers "model").
 #[wasm_bindgen]
-pub fn set_view_tokenizer(tokenizer_json: &str) -> Result<JsValue, JsError> {
-    let tokenizer = ChatTokenizer::from_json(tokenizer_json).map_err(js_err)?;
+pub fn set_view_tokenizer(tokenizer_json: &str, tokenizer_config_json: Option<String>) -> Result<JsValue, JsError> {
+    let tokenizer = read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref()).map_err(js_err)?;
     #[derive(Serialize)]
     struct Loaded {
         vocab_size: usize,
+        chat_template: bool,
     }
-    let loaded = Loaded { vocab_size: tokenizer.vocab_size() };
+    let loaded = Loaded { vocab_size: tokenizer.vocab_size(), chat_template: tokenizer.chat_template().is_some() };
     VIEW_TOKENIZER.with(|t| *t.borrow_mut() = Some(tokenizer));
     to_js(&loaded)
 }
 
 /// Conversation `{messages: [{role, content}]}` number `index` (0-based) as training sees it
-/// with `template` ("plain", "chatml" or "none"): `{template, tokens: [{id, text, kind, role,
+/// with `template` ("plain", "chatml", "none" or "model"): `{template, tokens: [{id, text, kind, role,
 /// loss, unknown}], loss_tokens, unknown_tokens, problem}`.
 #[wasm_bindgen]
 pub fn render_tokens(conversation: JsValue, index: usize, template: &str) -> Result<JsValue, JsError> {
     let conversation: Conversation =
         serde_wasm_bindgen::from_value(conversation).map_err(|e| js_err(format!("conversation: {e}")))?;
     let template = Template::parse(template)
-        .ok_or_else(|| js_err(format!("unknown template {template:?} (use plain, chatml or none)")))?;
+        .ok_or_else(|| js_err(format!("unknown template {template:?} (use plain, chatml, none or model)")))?;
     let view = VIEW_TOKENIZER.with(|t| {
         let t = t.borrow();
         let tokenizer = t.as_ref().ok_or_else(|| js_err("no tokenizer: call set_view_tokenizer first"))?;
@@ -263,7 +279,9 @@ mod tests {
 
     #[test]
     fn the_view_matches_training_and_marks_what_carries_loss() {
-        let tok = tokenizer();
+        // The model's own template, here ChatML as Jinja with its eos.
+        let config = r#"{"eos_token": "<|im_end|>", "chat_template": "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"}"#;
+        let tok = tokenizer().with_config_json(config).unwrap();
         for template in Template::ALL {
             let view = token_view(&conversation(), 0, template, &tok).unwrap();
             let encoded = encode_conversation(&conversation(), 0, template, &tok, usize::MAX).unwrap();
@@ -272,7 +290,7 @@ mod tests {
             let whole: String = view.tokens.iter().map(|t| t.text.as_str()).collect();
             assert_eq!(whole, tok.decode(&encoded.ids), "{}", template.name());
             let trained: String = view.tokens.iter().filter(|t| t.loss).map(|t| t.text.as_str()).collect();
-            assert_eq!(trained, format!("玉山!{}", template.end_of_turn().unwrap_or("")));
+            assert_eq!(trained, format!("玉山!{}", yushan_data::end_of_turn(template, &tok).unwrap_or_default()));
             assert!(view.tokens.iter().filter(|t| t.kind == TokenKind::RoleTag).all(|t| !t.loss));
             assert_eq!(view.loss_tokens, encoded.loss_tokens());
             assert_eq!((view.problem.as_deref(), view.unknown_tokens), (None, 0));
@@ -294,6 +312,13 @@ mod tests {
         assert!(view.tokens.iter().find(|t| t.unknown).is_some_and(|t| t.kind == TokenKind::User));
         let empty = token_view(&Conversation::default(), 0, Template::ChatMl, &tok).unwrap();
         assert!(empty.tokens.is_empty() && empty.problem.is_some());
+        // A model with no template of its own: the problem says so.
+        let view = token_view(&conversation(), 0, Template::Model, &tok).unwrap();
+        assert_eq!(
+            view.problem.as_deref(),
+            Some("this model has no chat_template in tokenizer_config.json; use plain or chatml")
+        );
+        assert!(view.tokens.is_empty());
     }
 
     #[test]
