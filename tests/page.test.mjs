@@ -66,6 +66,7 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       const pausedAt = await page.evaluate(() => window.yushan.state.losses.length);
       assert.ok(pausedAt >= 3 && pausedAt < Number(steps), `paused after ${pausedAt} steps`);
       assert.ok(await page.isVisible('#resume'), 'no Resume button while paused');
+      assert.ok(await page.isVisible('#stop'), 'no Stop button while paused');
       await page.waitForTimeout(300);
       assert.equal(await page.evaluate(() => window.yushan.state.losses.length), pausedAt, 'steps went on while paused');
       await page.click('#resume');
@@ -196,6 +197,19 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       await page.waitForFunction(() => document.getElementById('adapter-status').classList.contains('error'), null, { timeout: 30_000 });
       console.log(`broken adapter: ${await page.textContent('#adapter-status')}`);
       assert.equal((await page.evaluate(() => window.yushan.state.adapters)).length, 1, 'a broken adapter was kept, or the good one lost');
+
+      // Stop ends a run part-way and keeps its adapter like a finished run's.
+      await page.fill('#steps', '40');
+      await page.click('#train');
+      await page.waitForFunction(() => (window.yushan.state.phase === 'training' && window.yushan.state.losses.length >= 2) || window.yushan.state.errors.length, null, { timeout: TRAIN_TIMEOUT_MS, polling: 200 });
+      await page.click('#stop');
+      await page.waitForFunction(() => ['trained', 'error'].includes(window.yushan.state.phase), null, { timeout: 120_000 });
+      state = await page.evaluate(() => window.yushan.state);
+      assert.deepEqual(state.errors, [], 'errors stopping a run');
+      assert.ok(state.losses.length >= 2 && state.losses.length < 40, `stopped after ${state.losses.length} steps`);
+      assert.match(await page.textContent('#train-status'), /已結束|Stopped/);
+      assert.ok(!(await page.isVisible('#resume')) && !(await page.isVisible('#stop')), 'Resume or Stop still shown');
+      await page.waitForFunction(() => window.yushan.state.adapters.length === 2, null, { timeout: 30_000 });
 
       // A model opened from disk (the lessons' knowledge model); two files alone are refused.
       assert.match(await page.textContent('#model-info'), /81,856/);

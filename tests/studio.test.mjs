@@ -235,6 +235,18 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
       await page.waitForFunction(() => window.yushan.state.tokenView?.template === 'chatml', null, { timeout: 30_000 });
       // The link in the page reproduces these settings; a bad value in a link is ignored.
       assert.match(await page.inputValue('#share-url'), /steps=7&lr=0\.01&rank=4&alpha=8&targets=q,v&seed=3&template=chatml&heldout=20/);
+      // The list marks the conversations this run holds out: 20 % of them, chosen by the seed.
+      const count = await page.locator('.conv-item').count();
+      const expected = Math.min(count - 1, Math.max(1, Math.round(count * 0.2)));
+      await page.waitForFunction((n) => document.querySelectorAll('.conv-item.heldout').length === n, expected, { timeout: 30_000 });
+      assert.equal(await page.locator('.conv-item.heldout .heldout-tag').count(), expected);
+      const heldBySeed3 = await page.evaluate(() => window.yushan.state.heldoutRows.join());
+      await page.fill('#seed', '4');
+      await page.dispatchEvent('#seed', 'change');
+      await page.waitForFunction((before) => window.yushan.state.heldoutRows.join() !== before, heldBySeed3, { timeout: 30_000 });
+      await page.fill('#seed', '3');
+      await page.dispatchEvent('#seed', 'change');
+      await page.waitForFunction((before) => window.yushan.state.heldoutRows.join() === before, heldBySeed3, { timeout: 30_000 });
       // The settings from the link are saved (as any change is) before the next visit.
       await page.evaluate(() => window.yushan.storeIdle());
       await page.goto(`${baseUrl}?template=xml&steps=-3`);

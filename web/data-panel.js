@@ -8,6 +8,7 @@ import { call, hasWorker } from './rpc.js';
 import * as store from './store.js';
 import { download } from './download.js';
 import { onLangChange, show, t } from './i18n.js';
+import { onSettingsChange, trainOptions } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ['system', 'user', 'assistant'];
@@ -18,6 +19,8 @@ export const data = { conversations: [], selected: 0 };
 // Why training would refuse a conversation (check_conversations), keyed by the conversation
 // itself, so that moving or deleting conversations never shows a flag on the wrong one.
 let problems = new WeakMap();
+// Indexes of the conversations a run with the current settings holds out for evaluation.
+let heldout = new Set();
 let rawDirty = false;      // the JSONL textarea holds edits not applied yet
 let undo = null;           // {conversations, selected} before the last replace or delete
 const listeners = [];
@@ -112,6 +115,8 @@ function renderList() {
     b.dataset.index = i;
     if (i === data.selected) { b.classList.add('selected'); b.setAttribute('aria-current', 'true'); }
     if (problems.has(c)) { b.classList.add('bad'); b.title = problems.get(c); }
+    const held = heldout.has(i);
+    if (held) { b.classList.add('heldout'); b.title = t('conv.heldout.title'); }
     const n = document.createElement('span');
     n.className = 'n';
     n.textContent = String(i + 1);
@@ -127,6 +132,12 @@ function renderList() {
       turns.append(dot);
     }
     b.append(n, text, turns);
+    if (held) {
+      const tag = document.createElement('span');
+      tag.className = 'heldout-tag';
+      tag.textContent = t('conv.heldout');
+      b.append(tag);
+    }
     li.append(b);
     return li;
   });
@@ -311,9 +322,12 @@ async function check() {
   const seq = ++checkSeq;
   try {
     const { found, map } = await checkList(data.conversations.slice());
+    const held = await call('heldoutRows', { options: trainOptions(), count: data.conversations.length });
     if (seq !== checkSeq) return;
     problems = map;
+    heldout = new Set(held);
     state.problems = found;
+    state.heldoutRows = held;
     renderList();
     renderProblem();
   } catch (e) {
@@ -525,6 +539,8 @@ export async function initDataPanel(pageState) {
   });
   setUpDrop();
   onLangChange(() => { renderEditor(); renderList(); });
+  // The held-out share and the seed decide which rows are held out.
+  onSettingsChange(scheduleCheck);
 
   const saved = await store.get('dataset');
   if (saved && Array.isArray(saved.conversations)) {

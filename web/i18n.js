@@ -24,6 +24,7 @@ const M = {
   'template.plain': ['純文字標籤（使用者: / AI:）', 'Plain tags (使用者: / AI:)'],
   'template.chatml': ['ChatML（<|im_start|>…）', 'ChatML (<|im_start|>…)'],
   'template.none': ['沒有角色標籤（對照實驗）', 'No role tags (ablation)'],
+  'template.model': ['模型自帶的對話範本', 'The model’s own chat template'],
   'template.note.plain': [
     '每一輪前面加上「系統: / 使用者: / AI: 」，回答後面接 <|endoftext|>，讓模型知道何時停下。',
     'Each turn starts with “系統: / 使用者: / AI: ”; an answer ends with <|endoftext|>, so the model learns when to stop.',
@@ -31,6 +32,10 @@ const M = {
   'template.note.chatml': [
     '許多聊天模型（如 Qwen）使用的格式：<|im_start|>角色 … <|im_end|>。',
     'The format many chat models (Qwen and others) are trained on: <|im_start|>role … <|im_end|>.',
+  ],
+  'template.note.model': [
+    '模型的 tokenizer_config.json 裡的 chat_template，和它原本訓練時的格式一樣；只有回答與它的結束記號計入損失。',
+    'The chat_template in the model’s tokenizer_config.json, the format it was trained on; only the answers and their end-of-turn markers carry loss.',
   ],
   'template.note.none': [
     '只有內容、沒有角色標籤與結束記號：模型分不出誰在說話，也學不會何時停。拿來和有標籤的比較看看。',
@@ -44,6 +49,8 @@ const M = {
   'conv.down': ['下移', 'Move down'],
   'conv.title': [(n, total) => `對話 ${n} / ${total}`, (n, total) => `Conversation ${n} of ${total}`],
   'conv.empty': ['（空白對話）', '(empty conversation)'],
+  'conv.heldout': ['驗證', 'held out'],
+  'conv.heldout.title': ['這段對話留作驗證：不拿來訓練，只用來算驗證損失', 'Held out: not trained on, only used for the held-out loss'],
   'conv.deleted': [(n) => `已刪除對話 ${n}。`, (n) => `Deleted conversation ${n}.`],
   'conv.none': ['還沒有對話。按「＋ 新對話」或匯入 JSONL。', 'No conversations yet. Add one or import a JSONL file.'],
   'data.count': [(n) => `${n} 段對話`, (n) => (n === 1 ? '1 conversation' : `${n} conversations`)],
@@ -120,6 +127,10 @@ const M = {
     (steps, a, b) => `完成 ${steps} 步，損失 ${a} → ${b}`,
     (steps, a, b) => `Done: ${steps} steps, loss ${a} → ${b}`,
   ],
+  'train.stopped': [
+    (steps, total, a, b) => `已結束：訓練了 ${steps} / ${total} 步，損失 ${a} → ${b}。轉接器已保留。`,
+    (steps, total, a, b) => `Stopped after ${steps} of ${total} steps, loss ${a} → ${b}. The adapter is kept.`,
+  ],
   'train.trainable': [
     (n, total, pct) => `這次訓練會更新 ${n} 個參數，佔模型 ${total} 個參數的 ${pct}%（其餘凍結不動）。`,
     (n, total, pct) => `This run trains ${n} of the model's ${total} parameters (${pct}%); the rest stay frozen.`,
@@ -142,13 +153,13 @@ const M = {
     (name, params, arch, hidden, layers, vocab) => `${name}: ${params} parameters, ${arch}, width ${hidden}, ${layers} layers, vocabulary ${vocab}`,
   ],
   'model.need_three': [
-    '請同時選 config.json、model.safetensors 和 tokenizer.json 三個檔案。',
-    'Pick all three files together: config.json, model.safetensors and tokenizer.json.',
+    '請同時選 config.json、model.safetensors 和 tokenizer.json 三個檔案（有 tokenizer_config.json 也一起選，就能用模型自帶的對話範本）。',
+    'Pick all three files together: config.json, model.safetensors and tokenizer.json (and tokenizer_config.json, if the model has one, for its own chat template).',
   ],
   'model.open_failed': [(m) => `無法開啟模型：${m}。原本的模型還在使用中。`, (m) => `Could not open the model: ${m}. The model you had is still in use.`],
   'train.paused': [
-    (done, total) => `已暫停：${done} / ${total} 步。可以先比較答案或下載轉接器，再按「繼續」。`,
-    (done, total) => `Paused at step ${done} of ${total}. Compare answers or download the adapter, then Resume.`,
+    (done, total) => `已暫停：${done} / ${total} 步。可以先比較答案或下載轉接器，再按「繼續」；按「結束」就停在這裡並保留轉接器。`,
+    (done, total) => `Paused at step ${done} of ${total}. Compare answers or download the adapter, then Resume; Stop ends the run here and keeps its adapter.`,
   ],
   'train.failed': [(m) => `訓練失敗：${m}`, (m) => `Training failed: ${m}`],
   'train.last': [
@@ -179,6 +190,11 @@ const M = {
   'compare.empty': ['（空白）', '(empty)'],
   'compare.failed': [(m) => `生成失敗：${m}`, (m) => `Generation failed: ${m}`],
 };
+
+// More messages, from a module that keeps its own (web/lessons.js).
+export function extend(messages) {
+  Object.assign(M, messages);
+}
 
 export function t(key, ...args) {
   const entry = M[key];

@@ -8,10 +8,11 @@ import * as store from './store.js';
 import { addPoint, clearChart, makeChart, setPoints } from './chart.js';
 import { data, engineReady, initDataPanel, jsonlForTraining, toJsonl } from './data-panel.js';
 import { initTokenView } from './token-view.js';
-import { initSettings, readSettings, trainOptions } from './settings.js';
+import { initSettings, readSettings, setModelTemplateAvailable, trainOptions } from './settings.js';
 import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
+import { initLessons } from './lessons.js';
 
 const $ = (id) => document.getElementById(id);
 // The model to fine-tune: models/default/ unless the page's URL says ?model=<dir> (same origin only).
@@ -53,6 +54,7 @@ function fail(where, message) {
 
 let training = false;
 let paused = false; // the current run stopped part-way; Resume continues it
+let stopRequested = false; // Stop pressed while a step was in flight: end the run once it pauses
 let generating = false;
 let trained = false; // this session's engine holds an adapter trained at least one step
 function updateButtons() {
@@ -61,6 +63,8 @@ function updateButtons() {
   $('train').disabled = !engine || training || generating;
   $('pause').disabled = !training || state.phase !== 'training';
   $('resume').hidden = !(paused && !training);
+  $('stop').hidden = !(paused || (training && state.phase === 'training'));
+  $('stop').disabled = generating || stopRequested;
   $('resume').disabled = generating;
   $('generate').disabled = !engine || !modelReady || training || generating;
 }
@@ -90,10 +94,11 @@ async function loadModel() {
   if (!modelLoaded) {
     modelLoaded = (async () => {
       const t0 = performance.now();
-      const [configJson, weights, tokenizerJson] = await Promise.all([
+      const [configJson, weights, tokenizerJson, tokenizerConfigJson] = await Promise.all([
         modelSource.read('config.json', 'text'), modelSource.read('model.safetensors', 'bytes'), modelSource.read('tokenizer.json', 'text'),
+        optionalTokenizerConfig(modelSource),
       ]);
-      const info = await call('loadModel', { configJson, weights, tokenizerJson }, [weights]);
+      const info = await call('loadModel', { configJson, weights, tokenizerJson, tokenizerConfigJson }, [weights]);
       state.timings.modelLoadMs = performance.now() - t0;
       state.model = { ...info, name: modelSource.name };
       modelReady = true;
@@ -107,6 +112,18 @@ async function loadModel() {
   return modelLoaded;
 }
 
+// tokenizer_config.json holds a model's own chat template; models we train from scratch have none.
+function optionalTokenizerConfig(source) {
+  return source.read('tokenizer_config.json', 'text').catch(() => null);
+}
+
+// The token view's tokenizer; the template list offers "model" when the model has its own.
+async function viewTokenizer(tokenizerJson, tokenizerConfigJson) {
+  const info = await call('viewTokenizer', { tokenizerJson, tokenizerConfigJson });
+  setModelTemplateAvailable(!!info.chat_template);
+  return info;
+}
+
 function showModel() {
   const m = state.model;
   const c = m.config;
@@ -118,7 +135,12 @@ function showModel() {
 async function openModelFiles(files) {
   const status = $('model-status');
   const byName = (suffix) => [...files].find((f) => f.name.endsWith(suffix));
-  const picked = { config: byName('config.json'), weights: byName('.safetensors'), tokenizer: byName('tokenizer.json') };
+  const picked = {
+    config: [...files].find((f) => f.name.endsWith('config.json') && !f.name.endsWith('tokenizer_config.json')),
+    weights: byName('.safetensors'),
+    tokenizer: byName('tokenizer.json'),
+    tokenizerConfig: byName('tokenizer_config.json'), // optional: the model's own chat template
+  };
   if (!picked.config || !picked.weights || !picked.tokenizer) {
     show(status, () => t('model.need_three'), 'error');
     return;
@@ -126,7 +148,9 @@ async function openModelFiles(files) {
   const source = {
     name: picked.weights.name,
     read: (name, kind) => {
-      const file = name === 'config.json' ? picked.config : name === 'tokenizer.json' ? picked.tokenizer : picked.weights;
+      const byFile = { 'config.json': picked.config, 'model.safetensors': picked.weights, 'tokenizer.json': picked.tokenizer, 'tokenizer_config.json': picked.tokenizerConfig };
+      const file = byFile[name];
+      if (!file) return Promise.reject(new Error(`${name}: not picked`));
       return kind === 'bytes' ? file.arrayBuffer() : file.text();
     },
   };
@@ -135,7 +159,7 @@ async function openModelFiles(files) {
     modelSource = source;
     modelLoaded = null;
     await loadModel();
-    await call('viewTokenizer', { tokenizerJson: await picked.tokenizer.text() });
+    await viewTokenizer(await picked.tokenizer.text(), await optionalTokenizerConfig(source));
     engineReady();
     trained = false; // the engine dropped the run and any adapter of the old model
     paused = false;
@@ -242,24 +266,46 @@ async function runSteps(steps) {
   const done = state.losses.at(-1)?.step ?? 0;
   const total = run.options.steps;
   $('export').disabled = !(run.options.lora_r > 0 && trained);
-  if (res.paused) {
+  if (res.paused && !stopRequested) {
     paused = true;
     state.phase = 'paused';
     show(status, () => t('train.paused', done, total), '');
     return;
   }
+  await finishRun();
+}
+
+// Ends the current run where it is (all its steps, or fewer after Stop): the adapter so far is
+// kept, like any finished run's.
+async function finishRun() {
+  const status = $('train-status');
+  const done = state.losses.at(-1)?.step ?? 0;
+  const stoppedEarly = done < run.options.steps;
   paused = false;
+  stopRequested = false;
   state.phase = 'trained';
   run.done = true;
   saveRun(true);
   const first = state.losses[0]?.loss?.toFixed(3);
   const last = state.losses.at(-1)?.loss?.toFixed(3);
-  show(status, () => t('train.done', done, first, last), 'ok');
+  show(status, () => (stoppedEarly ? t('train.stopped', done, run.options.steps, first, last) : t('train.done', done, first, last)), 'ok');
+  updateButtons();
   if (run.options.lora_r > 0 && trained) {
     // Keep the adapter in this browser, so a reload or a closed tab does not lose it.
     const name = t('adapters.run_name', new Date(run.startedAt).toLocaleString(), done, last);
     await saveCurrent(name, { steps: done, loss: Number(last) }).catch((e) => fail('adapters', e.message));
   }
+}
+
+// Stop: a paused run ends at once; a running one after the step in flight.
+async function stop() {
+  if (training) {
+    stopRequested = true;
+    updateButtons();
+    call('pause');
+    return;
+  }
+  if (paused && run) await finishRun().catch((e) => fail('train', e.message));
 }
 
 async function resume() {
@@ -353,6 +399,7 @@ async function startGpu() {
     $('train').addEventListener('click', train);
     $('pause').addEventListener('click', () => { $('pause').disabled = true; call('pause'); });
     $('resume').addEventListener('click', resume);
+    $('stop').addEventListener('click', stop);
     $('model-open').addEventListener('click', () => $('model-files').click());
     $('model-files').addEventListener('change', (ev) => {
       openModelFiles(ev.target.files);
@@ -397,6 +444,7 @@ async function start() {
     state.lang = lang();
   });
   makeChart($('chart'));
+  try { initLessons(); } catch (e) { fail('lessons', e.message); }
   on('step', onStep);
   on('gpu-error', (message) => {
     state.gpuErrors.push(message);
@@ -410,7 +458,8 @@ async function start() {
   // The worker runs the data tools too, so it starts with or without WebGPU.
   startWorker((message) => fail('worker', message));
 
-  const tokenizerReady = modelFile('tokenizer.json', 'text').then((tokenizerJson) => call('viewTokenizer', { tokenizerJson }));
+  const tokenizerReady = Promise.all([modelFile('tokenizer.json', 'text'), optionalTokenizerConfig(modelSource)])
+    .then(([tokenizerJson, tokenizerConfigJson]) => viewTokenizer(tokenizerJson, tokenizerConfigJson));
   tokenizerReady.then(engineReady, (e) => fail('tokenizer', e.message));
   const contextLength = modelFile('config.json', 'text').then((text) => JSON.parse(text).max_seq_len);
   const ui = Promise.all([

@@ -95,12 +95,16 @@ const commands = {
     return (await loadEngine()).gpu_self_check(n);
   },
 
-  async loadModel({ configJson, weights, tokenizerJson }) {
-    return (await loadEngine()).load_model(configJson, new Uint8Array(weights), tokenizerJson);
+  async loadModel({ configJson, weights, tokenizerJson, tokenizerConfigJson }) {
+    return (await loadEngine()).load_model(configJson, new Uint8Array(weights), tokenizerJson, tokenizerConfigJson ?? undefined);
   },
 
   async setData({ jsonl }) {
     return (await loadEngine()).set_data(jsonl);
+  },
+
+  async heldoutRows({ options, count }) {
+    return Array.from((await loadEngine()).heldout_rows(options, count));
   },
 
   async configure({ options }) {
@@ -154,6 +158,18 @@ const commands = {
     return { ...gpuCounters };
   },
 
+  // The lessons (crates/yushan-web/src/lessons.rs), in a worker of their own (web/lessons.js):
+  // the settings a run would use, and the run, pushing each step as {event: 'lesson-step', arm}.
+  async lessonSpec({ name, spec }) {
+    return (await loadEngine()).lesson_spec(name, spec);
+  },
+
+  async lesson({ name, files, weights, spec, questions = 0 }) {
+    const e = await loadEngine();
+    const onStep = (arm, step) => post({ event: 'lesson-step', arm, step, gpu: { ...gpuCounters }, gpuErrors });
+    return e.run_lesson(name, files, new Uint8Array(weights), spec, questions, onStep);
+  },
+
   async exportAdapter() {
     return (await loadEngine()).export_adapter();
   },
@@ -171,8 +187,8 @@ const commands = {
     return (await loadEngine()).check_conversations(conversations);
   },
 
-  async viewTokenizer({ tokenizerJson }) {
-    return (await loadEngine()).set_view_tokenizer(tokenizerJson);
+  async viewTokenizer({ tokenizerJson, tokenizerConfigJson }) {
+    return (await loadEngine()).set_view_tokenizer(tokenizerJson, tokenizerConfigJson ?? undefined);
   },
 
   async renderTokens({ conversation, index, template }) {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub mod bench;
+pub mod lessons;
 pub mod selfcheck;
 pub mod session;
 pub mod studio;

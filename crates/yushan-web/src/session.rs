@@ -122,10 +122,15 @@ impl Default for TrainOptions {
 }
 
 impl TrainOptions {
+    /// The held-out share a run over `conversations` conversations uses.
+    fn heldout_fraction_for(&self, conversations: usize) -> f64 {
+        self.heldout_fraction.unwrap_or(if conversations >= 20 { 0.1 } else { 0.0 })
+    }
+
     /// `longest`: tokens in the longest conversation (for `seq: 0`); `conversations`: how many.
     fn spec(&self, context: usize, longest: usize, conversations: usize) -> Result<FineTuneSpec, String> {
         let template = Template::parse(&self.template)
-            .ok_or_else(|| format!("unknown template {:?} (use plain, chatml or none)", self.template))?;
+            .ok_or_else(|| format!("unknown template {:?} (use plain, chatml, none or model)", self.template))?;
         let lora = if self.lora_r == 0 {
             None
         } else {
@@ -147,7 +152,7 @@ impl TrainOptions {
             } else {
                 self.seq
             },
-            heldout_fraction: self.heldout_fraction.unwrap_or(if conversations >= 20 { 0.1 } else { 0.0 }),
+            heldout_fraction: self.heldout_fraction_for(conversations),
             train: TrainConfig {
                 lora,
                 learning_rate: self.lr,
@@ -168,15 +173,24 @@ struct ModelSummary {
     config: ModelConfig,
     vocab_size: usize,
     params: usize,
+    /// The model has its own chat template (the "model" template can be used).
+    chat_template: bool,
 }
 
-/// Load the base model: `config.json` text, `model.safetensors` bytes, `tokenizer.json` text.
+/// Load the base model: `config.json` text, `model.safetensors` bytes, `tokenizer.json` text
+/// and, when the model has one, `tokenizer_config.json` text (its chat template).
 /// Drops any trainer and adapter from before.
 #[wasm_bindgen]
-pub fn load_model(config_json: &str, weights: &[u8], tokenizer_json: &str) -> Result<JsValue, JsError> {
+pub fn load_model(
+    config_json: &str,
+    weights: &[u8],
+    tokenizer_json: &str,
+    tokenizer_config_json: Option<String>,
+) -> Result<JsValue, JsError> {
     let device = gpu_device()?;
     let config = ModelConfig::from_json(config_json).map_err(err)?;
-    let tokenizer = ChatTokenizer::from_json(tokenizer_json).map_err(err)?;
+    let tokenizer = crate::studio::read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref())
+        .map_err(|e| JsError::new(&e))?;
     if tokenizer.vocab_size() > config.vocab_size {
         return Err(JsError::new(&format!(
             "the tokenizer has {} tokens but the model only {}",
@@ -185,7 +199,12 @@ pub fn load_model(config_json: &str, weights: &[u8], tokenizer_json: &str) -> Re
         )));
     }
     let model = Model::from_safetensors(&config, weights, &device).map_err(err)?;
-    let summary = ModelSummary { config, vocab_size: tokenizer.vocab_size(), params: model.num_params() };
+    let summary = ModelSummary {
+        config,
+        vocab_size: tokenizer.vocab_size(),
+        params: model.num_params(),
+        chat_template: tokenizer.chat_template().is_some(),
+    };
     with(|s| {
         if s.busy {
             return Err(JsError::new("the engine is busy: wait for it to finish"));
@@ -227,6 +246,15 @@ struct DataSet {
 
 /// Set the training data from JSONL text (`{"messages":[...]}` or `{"prompt","completion"}`
 /// lines). Errors name the line and the field. Resets training.
+/// Indexes of the conversations that a run with `options` over `count` conversations holds out
+/// for evaluation (the data panel marks them).
+#[wasm_bindgen]
+pub fn heldout_rows(options: JsValue, count: usize) -> Result<Vec<u32>, JsError> {
+    let options: TrainOptions = options_from_js(options, "options")?;
+    let mask = yushan_data::heldout_mask(count, options.heldout_fraction_for(count), options.seed);
+    Ok(mask.iter().enumerate().filter(|(_, held)| **held).map(|(i, _)| i as u32).collect())
+}
+
 #[wasm_bindgen]
 pub fn set_data(jsonl: &str) -> Result<JsValue, JsError> {
     let conversations = parse_jsonl(jsonl).map_err(err)?;
