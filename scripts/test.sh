@@ -17,6 +17,8 @@ stage "build-web"
 bash scripts/build-web.sh
 
 stage "browser tests (node --test)"
-node --test --test-reporter=spec tests/*.test.mjs
+# One file at a time: the page test measures its first loss point against a budget, and the
+# lessons test would share the cores with it.
+node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
 
 stage "all passed in $(( $(date +%s) - t0 )) s"
