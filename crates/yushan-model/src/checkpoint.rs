@@ -133,6 +133,17 @@ fn dense<'a>(out: &mut Vec<Entry<'a>>, prefix: &str, dense: &'a mut Dense, trans
     }
 }
 
+/// The untied output head, stored as `nn.Linear` under the same name in every layout.
+fn lm_head<'a>(out: &mut Vec<Entry<'a>>, head: Option<&'a mut Dense>) {
+    if let Some(head) = head {
+        out.push(Entry {
+            name: "lm_head.weight".into(),
+            transform: Transform::Transpose,
+            param: ParamRef::Matrix(&mut head.weight),
+        });
+    }
+}
+
 fn norm<'a>(out: &mut Vec<Entry<'a>>, prefix: &str, norm: &'a mut Norm) {
     out.push(Entry {
         name: format!("{prefix}.weight"),
@@ -183,13 +194,7 @@ fn yushan_entries(model: &mut Model) -> Vec<Entry<'_>> {
         dense(&mut out, &format!("{p}.mlp.down_proj"), &mut mlp.down_proj, Transpose);
     }
     norm(&mut out, "model.norm", &mut model.norm);
-    if let Some(head) = model.lm_head.as_mut() {
-        out.push(Entry {
-            name: "lm_head.weight".into(),
-            transform: Transpose,
-            param: ParamRef::Matrix(&mut head.weight),
-        });
-    }
+    lm_head(&mut out, model.lm_head.as_mut());
     out
 }
 
@@ -218,13 +223,7 @@ fn gpt2_entries<'a>(model: &'a mut Model, p: &str) -> Vec<Entry<'a>> {
         dense(&mut out, &format!("{h}.mlp.c_proj"), &mut layer.mlp.down_proj, AsIs);
     }
     norm(&mut out, &format!("{p}ln_f"), &mut model.norm);
-    if let Some(head) = model.lm_head.as_mut() {
-        out.push(Entry {
-            name: "lm_head.weight".into(),
-            transform: Transpose,
-            param: ParamRef::Matrix(&mut head.weight),
-        });
-    }
+    lm_head(&mut out, model.lm_head.as_mut());
     out
 }
 

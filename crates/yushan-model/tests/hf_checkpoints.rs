@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use candle_core::{DType, Device as CandleDevice, Tensor as CandleTensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::{llama, qwen2, qwen3};
-use common::{max_abs, max_abs_diff, values};
+use common::{max_abs, max_abs_diff, randomise_adapters, values};
 use safetensors::{Dtype, tensor::TensorView};
 use yushan_model::rng::SplitMix64;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
@@ -707,22 +707,6 @@ fn truncated_files_and_lying_headers_fail_cleanly() {
 
 // ---------------------------------------------------------------------------------------------
 // PEFT adapters
-
-/// Gives every adapter a random B so that it changes the outputs (a fresh one is zero).
-fn randomise_adapters(mut model: Model, seed: u64) -> Model {
-    let mut rng = SplitMix64::new(seed);
-    let device = model.device();
-    for layer in &mut model.layers {
-        for target in LoraTarget::ALL {
-            if let Some(lora) = layer.projection_mut(target).and_then(|d| d.lora.as_mut()) {
-                let [r, out] = lora.b.dims();
-                let b = rng.normal_vec(r * out, 0.3);
-                lora.b = burn::module::Param::from_tensor(Tensor::from_data(TensorData::new(b, [r, out]), &device));
-            }
-        }
-    }
-    model
-}
 
 fn tensor_of(bytes: &[u8], name: &str) -> (Vec<usize>, Vec<f32>) {
     let file = safetensors::SafeTensors::deserialize(bytes).unwrap();

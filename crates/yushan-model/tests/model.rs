@@ -12,22 +12,6 @@ fn cpu() -> Device {
     Device::flex()
 }
 
-/// Gives every adapter a random B so that it changes the outputs (a fresh one is zero).
-fn randomise_adapters(mut model: Model, seed: u64) -> Model {
-    let mut rng = SplitMix64::new(seed);
-    let device = model.device();
-    for layer in &mut model.layers {
-        for target in LoraTarget::ALL {
-            if let Some(lora) = layer.projection_mut(target).and_then(|d| d.lora.as_mut()) {
-                let [r, out] = lora.b.dims();
-                let b = rng.normal_vec(r * out, 0.3);
-                lora.b = Param::from_tensor(Tensor::from_data(TensorData::new(b, [r, out]), &device));
-            }
-        }
-    }
-    model
-}
-
 fn all_targets() -> LoraConfig {
     LoraConfig::new(4, 8.0, &LoraTarget::ALL)
 }

@@ -1,9 +1,10 @@
 //! Small models and helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use burn::module::Param;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use yushan_model::rng::SplitMix64;
-use yushan_model::{ModelConfig};
+use yushan_model::{LoraTarget, Model, ModelConfig};
 
 pub fn tiny_llama() -> ModelConfig {
     // Grouped-query attention (4 query heads share 2 kv heads), q/k/v bias like Qwen2.
@@ -34,4 +35,20 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 
 pub fn max_abs(a: &[f32]) -> f32 {
     a.iter().fold(0.0f32, |m, x| m.max(x.abs()))
+}
+
+/// Gives every adapter a random B so that it changes the outputs (a fresh one is zero).
+pub fn randomise_adapters(mut model: Model, seed: u64) -> Model {
+    let mut rng = SplitMix64::new(seed);
+    let device = model.device();
+    for layer in &mut model.layers {
+        for target in LoraTarget::ALL {
+            if let Some(lora) = layer.projection_mut(target).and_then(|d| d.lora.as_mut()) {
+                let [r, out] = lora.b.dims();
+                let b = rng.normal_vec(r * out, 0.3);
+                lora.b = Param::from_tensor(Tensor::from_data(TensorData::new(b, [r, out]), &device));
+            }
+        }
+    }
+    model
 }
