@@ -59,6 +59,10 @@ pub struct ModelArgs {
     /// tokenizer_config.json).
     #[arg(long, default_value = "plain", value_parser = parse_template)]
     pub template: Template,
+    /// `enable_thinking` for the model's own chat template (Qwen3 reads it; false gives an
+    /// empty <think> block); left undefined when not given, as transformers does.
+    #[arg(long, value_name = "true|false")]
+    pub enable_thinking: Option<bool>,
 }
 
 #[derive(Args, Clone)]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use burn::tensor::Device;
-use yushan_data::ChatTokenizer;
+use yushan_data::{ChatTokenizer, Template};
 use yushan_model::{LoraConfig, Model, ModelConfig};
 
 use crate::device;
@@ -68,6 +68,23 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Model, ChatTokenizer)> {
     let model = Model::from_checkpoint(&config, |name| read_optional(dir, name), device)
         .with_context(|| format!("in {}", dir.display()))?;
     Ok((model, tokenizer))
+}
+
+/// Passes `--enable-thinking` to the model's chat template; it means nothing to the others.
+pub fn set_enable_thinking(
+    tokenizer: ChatTokenizer,
+    template: Template,
+    enable: Option<bool>,
+) -> Result<ChatTokenizer> {
+    let Some(enable) = enable else { return Ok(tokenizer) };
+    if template != Template::Model {
+        anyhow::bail!("--enable-thinking applies to the model's own chat template (--template model)");
+    }
+    let tokenizer = tokenizer.with_template_variable("enable_thinking", serde_json::Value::Bool(enable))?;
+    if !tokenizer.chat_template().is_some_and(|t| t.reads_variable("enable_thinking")) {
+        eprintln!("note: this model's chat template does not read enable_thinking; --enable-thinking changes nothing");
+    }
+    Ok(tokenizer)
 }
 
 pub fn save(dir: &Path, model: &Model, tokenizer: &ChatTokenizer) -> Result<()> {

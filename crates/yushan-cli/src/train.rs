@@ -8,8 +8,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{DataError, JsonlErrors, Template, parse_jsonl_lenient};
+use yushan_model::memory::megabytes;
 use yushan_model::{LoraConfig, LoraTarget};
-use yushan_train::{FineTuneSpec, TrainConfig, TrainError, prepare};
+use yushan_train::{FineTuneSpec, LossPlan, TrainConfig, TrainError, prepare};
 
 use crate::device::{self, Backend};
 use crate::{model_dir, parse_template};
@@ -30,6 +31,10 @@ pub struct TrainArgs {
     /// Chat template: plain, chatml, none, or model (the model's own, from tokenizer_config.json).
     #[arg(long, default_value = "plain", value_parser = parse_template)]
     template: Template,
+    /// `enable_thinking` for the model's own chat template (Qwen3 reads it; false gives an
+    /// empty <think> block); left undefined when not given, as transformers does.
+    #[arg(long, value_name = "true|false")]
+    enable_thinking: Option<bool>,
     #[arg(long, default_value_t = 8)]
     rank: usize,
     #[arg(long, default_value_t = 16.0)]
@@ -109,6 +114,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let (device, adapter) = device::open(args.backend)?;
     eprintln!("device: {adapter}");
     let (model, tokenizer) = model_dir::load(&args.model, &device)?;
+    let tokenizer = model_dir::set_enable_thinking(tokenizer, args.template, args.enable_thinking)?;
     let total = burn::module::Module::num_params(&model);
     let (mut trainer, summary) = prepare(model, &tokenizer, &conversations, &spec, &device).map_err(|e| match e {
         // Name the file line of the conversation at fault, not only its position.
@@ -123,6 +129,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         summary.train_conversations, summary.train_tokens, summary.loss_tokens, summary.heldout_conversations
     );
     eprintln!("trainable: {trainable} of {total} parameters ({:.2}%)", 100.0 * trainable as f64 / total as f64);
+    let (positions, vocab) = (args.batch * args.seq, trainer.model().config.vocab_size);
+    if let plan @ LossPlan::Chunks(rows) = LossPlan::new(positions, vocab) {
+        eprintln!(
+            "loss: logits for {rows} positions at a time ({}), not all {positions} at once ({})",
+            megabytes(4 * plan.peak_logits(positions, vocab) as u64),
+            megabytes(4 * (positions * vocab) as u64)
+        );
+    }
 
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut log = std::fs::File::create(args.out.join("training_log.jsonl"))?;

@@ -131,3 +131,47 @@ fn a_hugging_face_model_folder_loads_and_answers_as_our_own() {
     assert!(!out.status.success());
     assert!(text(&out).contains("neither model.safetensors nor model.safetensors.index.json"), "{}", text(&out));
 }
+
+#[test]
+fn enable_thinking_reaches_the_models_own_template() {
+    // models/default with a chat template that, like Qwen3's, writes an empty <think> block
+    // into the last answer and, with enable_thinking=false, into the generation prompt.
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/default");
+    let model = tempdir("thinking");
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        std::fs::copy(ours.join(file), model.join(file)).unwrap();
+    }
+    let template = "{%- for m in messages %}{{ '<|im_start|>' + m.role + '\\n' }}\
+        {%- if m.role == 'assistant' and loop.last %}{{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}\
+        {{- m.content + '<|im_end|>\\n' }}{%- endfor %}\
+        {%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}\
+        {%- if enable_thinking is defined and enable_thinking is false %}\
+        {{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}{% endif %}";
+    let config = serde_json::json!({"bos_token": null, "eos_token": "<|im_end|>", "chat_template": template});
+    std::fs::write(model.join("tokenizer_config.json"), config.to_string()).unwrap();
+    let data = model.join("pairs.jsonl");
+    std::fs::write(&data, PAIRS).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    // How many tokens carry loss when training with `extra` arguments.
+    let loss_tokens = |extra: &[&str]| -> usize {
+        let mut args = vec!["train", "--backend", "cpu", "--model", &s(&model), "--data", &s(&data), "--steps", "1",
+            "--heldout", "0", "--template", "model"].into_iter().map(String::from).collect::<Vec<_>>();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args.extend(["--out".to_string(), s(&model.join("run"))]);
+        let out = yushan(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(out.status.success(), "{}", text(&out));
+        let log = text(&out);
+        let at = log.find(" carry loss").unwrap_or_else(|| panic!("{log}"));
+        log[..at].rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let undefined = loss_tokens(&[]);
+    assert_eq!(loss_tokens(&["--enable-thinking", "true"]), undefined);
+    // With false the block is part of the prompt: "<think>\n\n</think>\n\n", 19 characters (one
+    // token each here), is no longer trained in any of the 3 answers.
+    assert_eq!(loss_tokens(&["--enable-thinking", "false"]), undefined - 3 * 19);
+
+    let out = yushan(&["generate", "--backend", "cpu", "--model", &s(&ours), "--prompt", "hi", "--enable-thinking", "false"]);
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(message.contains("--enable-thinking applies to the model's own chat template (--template model)"), "{message}");
+}

@@ -22,9 +22,16 @@
 //! `<think>` block to the last answer only, and Phi-3 ends a conversation with an extra eos.
 //! Then `R(i + 1)` is not a prefix of `F`, and the rule is: the turn ends at the first
 //! occurrence, after its content starts, of the end-of-turn marker its own tail showed (followed
-//! by the tail's separator when `F` has it there). A template where that cannot be found either
-//! is refused with an error naming the turn, rather than guessed at.
+//! by the tail's separator when `F` has it there). Likewise an answer whose `G(i)` is not a
+//! prefix of `F` (Qwen3 with `enable_thinking=false` prompts with an empty `<think>` block that
+//! earlier answers lose) starts where `F`, rendered with a marker in place of its content, puts
+//! the marker. A template where that cannot be found either is refused with an error naming the
+//! turn, rather than guessed at.
+//!
+//! Variables a caller sets ([`JinjaTemplate::with_variable`]) are in every render, so the
+//! segments follow them as the text does.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::syntax::SyntaxConfig;
@@ -41,6 +48,8 @@ const NAME: &str = "chat_template";
 const MARKER: &str = "\u{F8F0}yushan\u{F8F1}";
 /// Marks the errors `raise_exception` raises, to tell them from the engine's own.
 const RAISED: &str = "\u{F8F2}";
+/// What `render` itself puts in the context; a caller's variable may not replace it.
+const RENDER_CONTEXT: [&str; 5] = ["messages", "add_generation_prompt", "bos_token", "eos_token", "tools"];
 
 /// A compiled chat template with the special tokens it renders with.
 #[derive(Clone)]
@@ -51,6 +60,8 @@ pub struct JinjaTemplate {
     eos_token: String,
     /// Texts that end a turn's tail (the tokenizer's special tokens, eos and bos), longest first.
     special_tokens: Vec<String>,
+    /// Extra variables every render sees (Qwen3's `enable_thinking`).
+    variables: BTreeMap<String, Value>,
 }
 
 impl std::fmt::Debug for JinjaTemplate {
@@ -87,6 +98,7 @@ impl JinjaTemplate {
             bos_token: bos_token.into(),
             eos_token: eos_token.into(),
             special_tokens: Vec::new(),
+            variables: BTreeMap::new(),
         };
         template.set_special_tokens(std::iter::empty::<String>());
         Ok(template)
@@ -107,6 +119,24 @@ impl JinjaTemplate {
         self.special_tokens = all;
     }
 
+    /// Sets a variable for every render, as transformers passes the extra keyword arguments
+    /// of `apply_chat_template` (`enable_thinking=False`) into the template. Training's loss
+    /// mask and generation prompts both render with it.
+    pub fn with_variable(mut self, name: &str, value: serde_json::Value) -> Result<Self, DataError> {
+        if RENDER_CONTEXT.contains(&name) {
+            return Err(template_error(format!(
+                "`{name}` is set by the renderer itself and cannot be a template variable"
+            )));
+        }
+        self.variables.insert(name.to_string(), from_json(value));
+        Ok(self)
+    }
+
+    /// Whether the template reads `name` without setting it (Qwen3's reads `enable_thinking`).
+    pub fn reads_variable(&self, name: &str) -> bool {
+        self.env.get_template(NAME).is_ok_and(|t| t.undeclared_variables(false).contains(name))
+    }
+
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -120,19 +150,21 @@ impl JinjaTemplate {
     }
 
     /// The text `transformers`' `apply_chat_template(messages, tokenize=False,
-    /// add_generation_prompt=…)` gives, with no tools.
+    /// add_generation_prompt=…, **variables)` gives, with no tools.
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String, DataError> {
         let messages: Value = messages
             .iter()
             .map(|m| Value::from_pairs([("role", m.role.as_str()), ("content", m.content.as_str())]))
             .collect();
-        let context = Value::from_pairs([
-            ("messages", messages),
-            ("add_generation_prompt", Value::from(add_generation_prompt)),
-            ("bos_token", Value::from(self.bos_token.as_str())),
-            ("eos_token", Value::from(self.eos_token.as_str())),
-            ("tools", Value::from(())),
+        let mut context = self.variables.clone();
+        context.extend([
+            ("messages".to_string(), messages),
+            ("add_generation_prompt".to_string(), Value::from(add_generation_prompt)),
+            ("bos_token".to_string(), Value::from(self.bos_token.as_str())),
+            ("eos_token".to_string(), Value::from(self.eos_token.as_str())),
+            ("tools".to_string(), Value::from(())),
         ]);
+        let context = Value::from(context);
         let template = self.env.get_template(NAME).map_err(|e| template_error(format!("chat_template: {e}")))?;
         template.render(context).map_err(render_error)
     }
@@ -205,7 +237,7 @@ impl JinjaTemplate {
             ))
         };
         let upto = self.render(&messages[..=i], false)?;
-        let (before, tail) = self.around_content(messages, i)?.unzip();
+        let (before, tail) = self.around_content(&messages[..=i], i)?.unzip();
         let aligned = full.starts_with(&upto) && upto.len() >= pos;
 
         // Where the content starts; for an answer, where generation starts.
@@ -215,7 +247,13 @@ impl JinjaTemplate {
             match (prompt, &before) {
                 (Some(prompt), _) => prompt.len(),
                 (None, Some(before)) if starts_before(before) => before.len(),
-                _ => return Err(unsplittable("the generation prompt is not where the answer starts")),
+                // The prompt, and this answer as the last one, differ from how it renders among
+                // later turns (Qwen3 with enable_thinking=false adds an empty <think> block to
+                // both but not to earlier answers): where its content stands in the whole text.
+                _ => match self.around_content(messages, i)? {
+                    Some((before, _)) if starts_before(&before) => before.len(),
+                    _ => return Err(unsplittable("the generation prompt is not where the answer starts")),
+                },
             }
         } else {
             match &before {
@@ -260,11 +298,11 @@ impl JinjaTemplate {
         Ok(turn_end)
     }
 
-    /// Renders the first `i + 1` messages with a marker for message `i`'s content: the text
-    /// before it (everything up to where the content starts) and after it (the turn's tail).
-    /// `None` when the template does not show the content where it stands.
+    /// Renders `messages` with a marker for message `i`'s content: the text before it
+    /// (everything up to where the content starts) and after it (the rest). `None` when the
+    /// template does not show the content where it stands.
     fn around_content(&self, messages: &[Message], i: usize) -> Result<Option<(String, String)>, DataError> {
-        let mut probe = messages[..=i].to_vec();
+        let mut probe = messages.to_vec();
         probe[i].content = MARKER.into();
         let text = self.render(&probe, false)?;
         Ok(match (text.find(MARKER), text.rfind(MARKER)) {
@@ -289,6 +327,19 @@ impl JinjaTemplate {
             .iter()
             .filter_map(|t| text.find(t.as_str()).map(|at| (at, t.as_str())))
             .min_by_key(|(at, token)| (*at, usize::MAX - token.len()))
+    }
+}
+
+/// A JSON value as the template sees it (Python's bool, int, float, str, list, dict, None).
+fn from_json(value: serde_json::Value) -> Value {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => Value::from(()),
+        Json::Bool(b) => Value::from(b),
+        Json::Number(n) => n.as_i64().map(Value::from).unwrap_or_else(|| Value::from(n.as_f64().unwrap_or(f64::NAN))),
+        Json::String(s) => Value::from(s),
+        Json::Array(items) => items.into_iter().map(from_json).collect(),
+        Json::Object(map) => Value::from(map.into_iter().map(|(k, v)| (k, from_json(v))).collect::<BTreeMap<_, _>>()),
     }
 }
 

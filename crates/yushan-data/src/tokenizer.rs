@@ -114,6 +114,18 @@ impl ChatTokenizer {
         Ok(self)
     }
 
+    /// Sets a variable the model's chat template sees on every render, as an extra keyword
+    /// argument of transformers' `apply_chat_template` (Qwen3's `enable_thinking`).
+    pub fn with_template_variable(mut self, name: &str, value: serde_json::Value) -> Result<Self, DataError> {
+        let template = self.chat_template.take().ok_or_else(|| {
+            DataError::ChatTemplate(format!(
+                "this model has no chat_template in tokenizer_config.json to set `{name}` for"
+            ))
+        })?;
+        self.chat_template = Some(template.with_variable(name, value)?);
+        Ok(self)
+    }
+
     /// The model's own chat template, if its `tokenizer_config.json` has one.
     pub fn chat_template(&self) -> Option<&JinjaTemplate> {
         self.chat_template.as_ref()

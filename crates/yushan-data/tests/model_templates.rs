@@ -289,3 +289,72 @@ fn rendering_follows_transformers_whitespace_and_globals() {
     let source = "{{ messages[0].content.strip().upper() }}{{ messages[0]['content'].startswith(' x') }}{{ tools is none }}";
     assert_eq!(t(source).render(&[m(Role::User, " x y ")], false).unwrap(), "X YTrueTrue");
 }
+
+#[test]
+fn qwen3_without_thinking_prompts_with_an_empty_think_block() {
+    // As transformers' apply_chat_template(..., enable_thinking=False) renders it (the text
+    // below is what the template's last lines write, and what Python's jinja2 gives).
+    let off = template(QWEN3).with_variable("enable_thinking", serde_json::json!(false)).unwrap();
+    let prompt = "<|im_start|>system\nYou are terse.<|im_end|>\n\
+        <|im_start|>user\nHighest peak in Taiwan?<|im_end|>\n\
+        <|im_start|>assistant\n<think>\n\n</think>\n\n";
+    let messages = conversation();
+    assert_eq!(off.render(&messages[..2], true).unwrap(), prompt);
+    assert_eq!(off.generation_prompt(&messages[..2]).unwrap(), "<|im_start|>assistant\n<think>\n\n</think>\n\n");
+    assert_eq!(text(&off.prompt_segments(&messages[..2]).unwrap()), prompt);
+    // In training the block is part of the prompt, not something the model learns to write;
+    // the earlier answer has none (the template drops it from history).
+    let rendered = "<|im_start|>system\nYou are terse.<|im_end|>\n\
+        <|im_start|>user\nHighest peak in Taiwan?<|im_end|>\n\
+        <|im_start|>assistant\nYushan.<|im_end|>\n\
+        <|im_start|>user\nHow high?<|im_end|>\n\
+        <|im_start|>assistant\n<think>\n\n</think>\n\n3952 m.<|im_end|>\n";
+    let segments = off.segments(&messages).unwrap();
+    assert_eq!(text(&segments), rendered);
+    assert_eq!(trained(&segments), ["Yushan.", "<|im_end|>", "3952 m.", "<|im_end|>"]);
+    assert_eq!(off.end_of_turn().as_deref(), Some("<|im_end|>"));
+
+    // true renders as leaving it undefined does (the template only tests `is false`).
+    let on = template(QWEN3).with_variable("enable_thinking", serde_json::json!(true)).unwrap();
+    for t in [&on, &template(QWEN3)] {
+        assert_eq!(t.render(&messages[..2], true).unwrap(), prompt.strip_suffix("<think>\n\n</think>\n\n").unwrap());
+        assert_eq!(
+            trained(&t.segments(&messages).unwrap()),
+            ["Yushan.", "<|im_end|>", "<think>\n\n</think>\n\n3952 m.", "<|im_end|>"]
+        );
+    }
+
+    // Through the tokenizer: a one-question example starts with exactly the prompt's ids.
+    let tok = tokenizer_with(QWEN3).with_template_variable("enable_thinking", serde_json::json!(false)).unwrap();
+    let example = Conversation { messages: messages[..3].to_vec() };
+    let e = encode_conversation(&example, 0, Template::Model, &tok, 10_000).unwrap();
+    let prompt_ids = encode_prompt(&messages[..2], Template::Model, &tok).unwrap();
+    assert_eq!(tok.decode(&prompt_ids), prompt);
+    assert_eq!(e.ids[..prompt_ids.len()], prompt_ids[..]);
+    assert!(e.loss_mask[prompt_ids.len()] && !e.loss_mask[prompt_ids.len() - 1]);
+}
+
+#[test]
+fn template_variables_are_checked() {
+    assert!(template(QWEN3).reads_variable("enable_thinking"));
+    assert!(!template(QWEN2_5).reads_variable("enable_thinking"));
+    let err = template(QWEN3).with_variable("messages", serde_json::json!([])).unwrap_err().to_string();
+    assert_eq!(err, "`messages` is set by the renderer itself and cannot be a template variable");
+    let err =
+        build_char_tokenizer(&["ab"]).with_template_variable("enable_thinking", serde_json::json!(false)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "this model has no chat_template in tokenizer_config.json to set `enable_thinking` for"
+    );
+    // Any JSON value reaches the template as the Python value transformers would pass.
+    let source = "{{ flag is false }} {{ n + 1 }} {{ names | join(',') }} {{ opts.mode }} {{ none is none }}";
+    let variables = [
+        ("flag", serde_json::json!(false)),
+        ("n", serde_json::json!(2)),
+        ("names", serde_json::json!(["a", "b"])),
+        ("opts", serde_json::json!({"mode": "x"})),
+        ("none", serde_json::json!(null)),
+    ];
+    let t = variables.into_iter().fold(JinjaTemplate::new(source, "", "").unwrap(), |t, (k, v)| t.with_variable(k, v).unwrap());
+    assert_eq!(t.render(&[], false).unwrap(), "True 3 a,b x True");
+}

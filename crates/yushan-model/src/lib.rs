@@ -12,6 +12,7 @@ pub mod mlp;
 pub mod model;
 pub mod norm;
 pub mod peft;
+mod peft_targets;
 pub mod positions;
 pub use yushan_rng as rng;
 pub mod weights;

@@ -16,78 +16,19 @@ use serde_json::json;
 
 use crate::ModelError;
 use crate::checkpoint::{parse, read_tensor};
-use crate::config::Architecture;
-use crate::lora::{LoraAdapter, LoraConfig, LoraTarget};
+use crate::config::ModelConfig;
+use crate::lora::{LoraAdapter, LoraConfig};
 use crate::model::Model;
-use crate::weights::{projection_path, read_values, serialize};
+use crate::peft_targets::{Naming, PeftModule, Selection, TargetModules, modules};
+use crate::weights::{read_values, serialize};
 
 const PEFT_PREFIX: &str = "base_model.model.";
 const ADAPTER_FILE: &str = "adapter_model.safetensors";
 
-/// How PEFT names the modules of a model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Naming {
-    /// `model.layers.N.self_attn.q_proj`, one module per projection.
-    Llama,
-    /// `transformer.h.N.attn.c_attn` (q, k, v fused), `attn.c_proj`, `mlp.c_fc`, `mlp.c_proj`.
-    Gpt2,
-}
-
-/// One module PEFT adapts and the projections it covers, in output order.
-struct PeftModule {
-    /// Path in the Hugging Face model (`transformer.h.0.attn.c_attn`).
-    path: String,
-    /// The name in `target_modules` that selects exactly this kind of module.
-    target_name: &'static str,
-    covers: Vec<LoraTarget>,
-}
-
-fn modules(model: &Model, naming: Naming, layer: usize) -> Vec<PeftModule> {
-    match naming {
-        Naming::Llama => LoraTarget::ALL
-            .into_iter()
-            .filter(|&t| model.layers[layer].projection(t).is_some())
-            .map(|t| PeftModule { path: projection_path(layer, t), target_name: t.module_name(), covers: vec![t] })
-            .collect(),
-        Naming::Gpt2 => {
-            let h = format!("transformer.h.{layer}");
-            let module = |path: String, target_name, covers: &[LoraTarget]| PeftModule {
-                path,
-                target_name,
-                covers: covers.to_vec(),
-            };
-            vec![
-                module(format!("{h}.attn.c_attn"), "c_attn", &[LoraTarget::Q, LoraTarget::K, LoraTarget::V]),
-                module(format!("{h}.attn.c_proj"), "attn.c_proj", &[LoraTarget::O]),
-                module(format!("{h}.mlp.c_fc"), "c_fc", &[LoraTarget::Up]),
-                module(format!("{h}.mlp.c_proj"), "mlp.c_proj", &[LoraTarget::Down]),
-            ]
-        }
-    }
-}
-
-/// The projections a `target_modules` entry selects: our/Llama names, or GPT-2's (where
-/// `c_proj` alone matches both the attention and the MLP output, as it does in PEFT).
-fn targets_named(name: &str) -> Option<Vec<LoraTarget>> {
-    use LoraTarget::*;
-    match name.trim() {
-        "c_attn" | "attn.c_attn" => Some(vec![Q, K, V]),
-        "c_proj" => Some(vec![O, Down]),
-        "attn.c_proj" => Some(vec![O]),
-        "mlp.c_proj" => Some(vec![Down]),
-        "c_fc" | "mlp.c_fc" => Some(vec![Up]),
-        other => LoraTarget::parse(other).map(|t| vec![t]),
-    }
-}
-
-fn is_gpt2_name(name: &str) -> bool {
-    ["c_attn", "c_proj", "c_fc"].iter().any(|n| name.trim().ends_with(n))
-}
-
 /// The adapter settings we honour from an `adapter_config.json`.
 struct PeftConfig {
     lora: LoraConfig,
-    names: Vec<String>,
+    selection: Selection,
     rank_pattern: BTreeMap<String, usize>,
     alpha_pattern: BTreeMap<String, f64>,
     rslora: bool,
@@ -110,7 +51,7 @@ impl PeftConfig {
     }
 }
 
-fn parse_config(text: &str) -> Result<PeftConfig, ModelError> {
+fn parse_config(text: &str, model: &ModelConfig) -> Result<PeftConfig, ModelError> {
     let err = |m: String| ModelError::Weights(format!("adapter_config.json: {m}"));
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
     let field = |name: &str| value.get(name).ok_or_else(|| err(format!("missing field `{name}`")));
@@ -125,23 +66,10 @@ fn parse_config(text: &str) -> Result<PeftConfig, ModelError> {
     let rank = field("r")?.as_u64().ok_or_else(|| err("`r` must be a positive integer".into()))? as usize;
     let alpha = field("lora_alpha")?.as_f64().ok_or_else(|| err("`lora_alpha` must be a number".into()))?;
     let dropout = value.get("lora_dropout").and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let names: Vec<String> = match field("target_modules")? {
-        serde_json::Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-        serde_json::Value::String(s) => vec![s.clone()],
-        _ => return Err(err("`target_modules` must be a list of module names".into())),
-    };
-    let mut targets = Vec::new();
-    for name in &names {
-        let named = targets_named(name).ok_or_else(|| err(format!("unknown target module `{name}`")))?;
-        for target in named {
-            if !targets.contains(&target) {
-                targets.push(target);
-            }
-        }
+    if rank == 0 {
+        return Err(err("`r` must be positive".into()));
     }
-    if rank == 0 || targets.is_empty() {
-        return Err(err("`r` must be positive and `target_modules` non-empty".into()));
-    }
+    let selection = TargetModules::parse(&value).and_then(|t| t.resolve(model)).map_err(err)?;
     let pattern = |name: &str| -> Result<BTreeMap<String, f64>, ModelError> {
         match value.get(name) {
             None | Some(serde_json::Value::Null) => Ok(BTreeMap::new()),
@@ -163,37 +91,30 @@ fn parse_config(text: &str) -> Result<PeftConfig, ModelError> {
         })
         .collect::<Result<_, _>>()?;
     Ok(PeftConfig {
-        lora: LoraConfig { rank, alpha, dropout, targets },
-        names,
+        lora: LoraConfig { rank, alpha, dropout, targets: selection.targets.clone() },
+        selection,
         rank_pattern,
         alpha_pattern: pattern("alpha_pattern")?,
         rslora: value.get("use_rslora").and_then(|v| v.as_bool()) == Some(true),
     })
 }
 
-/// Reads the fields of a PEFT `adapter_config.json` that we honour, rejecting what we cannot.
-/// GPT-2's module names map onto our projections (`c_attn` → q, k, v).
-pub fn parse_peft_config(text: &str) -> Result<LoraConfig, ModelError> {
-    parse_config(text).map(|c| c.lora)
+/// Reads the fields of a PEFT `adapter_config.json` that we honour for a model of `model`,
+/// rejecting what we cannot. GPT-2's module names map onto our projections (`c_attn` → q, k, v).
+pub fn parse_peft_config(text: &str, model: &ModelConfig) -> Result<LoraConfig, ModelError> {
+    parse_config(text, model).map(|c| c.lora)
 }
 
 impl Model {
-    fn peft_naming(&self) -> Naming {
-        match self.config.architecture {
-            Architecture::Gpt2 => Naming::Gpt2,
-            Architecture::Llama => Naming::Llama,
-        }
-    }
-
     /// The adapter in PEFT's layout: (`adapter_config.json`, `adapter_model.safetensors`).
     pub async fn adapter_to_peft(&self, lora: &LoraConfig, base_model: &str) -> Result<(String, Vec<u8>), ModelError> {
-        let naming = self.peft_naming();
+        let naming = Naming::of(&self.config);
         let mut tensors = Vec::new();
         let mut target_names: Vec<&str> = Vec::new();
         // Rank and alpha of fused modules, whose rank differs from `r`.
         let mut patterns: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
         for (i, layer) in self.layers.iter().enumerate() {
-            for module in modules(self, naming, i) {
+            for module in modules(&self.config, naming, i) {
                 let (a, b, scale) = fuse(layer, &module).await?;
                 let Some((a_shape, b_shape)) = a.as_ref().zip(b.as_ref()).map(|(a, b)| (a.0.clone(), b.0.clone()))
                 else {
@@ -252,26 +173,13 @@ impl Model {
 
     /// Attaches an adapter saved in PEFT's layout, replacing any adapter the model had.
     pub fn with_peft_adapter(mut self, config_json: &str, bytes: &[u8]) -> Result<(Self, LoraConfig), ModelError> {
-        let peft = parse_config(config_json)?;
+        let peft = parse_config(config_json, &self.config)?;
         let file = parse(bytes, ADAPTER_FILE)?;
-        // GPT-2 adapters written before the fused names existed use Llama's names.
-        let naming = match self.peft_naming() {
-            Naming::Gpt2 if !peft.names.iter().any(|n| is_gpt2_name(n)) => Naming::Llama,
-            naming => naming,
-        };
         let device = self.device();
         self = self.without_lora();
-        for &target in &peft.lora.targets {
-            if !modules(&self, naming, 0).iter().any(|m| m.covers.contains(&target)) {
-                return Err(ModelError::Weights(format!(
-                    "adapter_config.json: target_modules names `{}`, which this architecture does not have",
-                    target.module_name()
-                )));
-            }
-        }
         for i in 0..self.layers.len() {
-            for module in modules(&self, naming, i) {
-                if !module.covers.iter().any(|t| peft.lora.targets.contains(t)) {
+            for module in modules(&self.config, peft.selection.naming, i) {
+                if !peft.selection.modules.contains(&module.target_name) {
                     continue;
                 }
                 let layer = &mut self.layers[i];

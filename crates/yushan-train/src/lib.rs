@@ -2,6 +2,7 @@
 //! CLI, the page's worker) drives the same `Trainer` and consumes the same `StepEvent`s.
 
 pub mod bench;
+pub mod chunked;
 pub mod events;
 pub mod finetune;
 pub mod generate;
@@ -10,6 +11,7 @@ pub mod optim;
 pub mod schedule;
 pub mod trainer;
 
+pub use chunked::{LOGITS_BUDGET, LossPlan};
 pub use events::StepEvent;
 pub use finetune::{DataSummary, FineTuneSpec, answer, prepare};
 pub use generate::{Generation, SamplingConfig, StopReason, generate};

@@ -3,15 +3,15 @@
 //! not block in a browser.
 
 use burn::module::{Module, ModuleMapper, Param};
-use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 use yushan_data::Batch;
 use yushan_model::{LoraConfig, Model};
 
+use crate::chunked::{LossPlan, loss_and_grads, nll_sum};
 use crate::events::StepEvent;
-use crate::loss::{DeviceBatch, masked_cross_entropy, masked_nll_sum};
+use crate::loss::DeviceBatch;
 use crate::optim::FlatAdamW;
 use crate::schedule::Schedule;
 use crate::TrainError;
@@ -131,11 +131,12 @@ impl Trainer {
         let started = Instant::now();
         let device = self.model.device();
         let batch = self.train.next_batch();
-        let tokens = (batch.batch_size * batch.seq_len) as f64;
+        let positions = batch.batch_size * batch.seq_len;
+        let tokens = positions as f64;
         let batch = DeviceBatch::upload(&batch, &device);
 
-        let loss = masked_cross_entropy(&self.model, &batch);
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let plan = LossPlan::new(positions, self.model.config.vocab_size);
+        let (loss, grads) = loss_and_grads(&self.model, &batch, plan);
         let lr = self.schedule.lr(self.step);
         self.model = self.optimizer.step(lr, self.model.clone(), grads);
         let loss = read_scalar(loss).await?;
@@ -184,8 +185,9 @@ pub async fn evaluate_loss(model: &Model, batches: &[Batch]) -> Result<f32, Trai
     let mut total = 0.0f64;
     let mut count = 0.0f64;
     for batch in batches {
+        let plan = LossPlan::new(batch.batch_size * batch.seq_len, model.config.vocab_size);
         let batch = DeviceBatch::upload(batch, &device);
-        total += read_scalar(masked_nll_sum(model, &batch)).await? as f64;
+        total += read_scalar(nll_sum(model, &batch, plan)).await? as f64;
         count += batch.loss_tokens as f64;
     }
     Ok((total / count.max(1.0)) as f32)
