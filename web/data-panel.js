@@ -492,9 +492,11 @@ function setUpDrop() {
   });
   window.addEventListener('drop', (ev) => {
     if (!hasFiles(ev)) return;
+    const handled = ev.defaultPrevented; // dropped on another drop zone (the model area)
     ev.preventDefault();
     depth = 0;
     panel.classList.remove('dragging');
+    if (handled) return;
     const file = ev.dataTransfer.files[0];
     if (file) importFile(file);
   });

@@ -148,15 +148,6 @@ const M = {
     (when, steps, loss) => `${when} · ${steps} 步 · 損失 ${loss}`,
     (when, steps, loss) => `${when} · ${steps} steps · loss ${loss}`,
   ],
-  'model.info': [
-    (name, params, arch, hidden, layers, vocab) => `${name}：${params} 個參數，${arch}，寬 ${hidden}、${layers} 層，詞彙 ${vocab}`,
-    (name, params, arch, hidden, layers, vocab) => `${name}: ${params} parameters, ${arch}, width ${hidden}, ${layers} layers, vocabulary ${vocab}`,
-  ],
-  'model.need_three': [
-    '請同時選 config.json、model.safetensors 和 tokenizer.json 三個檔案（有 tokenizer_config.json 也一起選，就能用模型自帶的對話範本）。',
-    'Pick all three files together: config.json, model.safetensors and tokenizer.json (and tokenizer_config.json, if the model has one, for its own chat template).',
-  ],
-  'model.open_failed': [(m) => `無法開啟模型：${m}。原本的模型還在使用中。`, (m) => `Could not open the model: ${m}. The model you had is still in use.`],
   'train.paused': [
     (done, total) => `已暫停：${done} / ${total} 步。可以先比較答案或下載轉接器，再按「繼續」；按「結束」就停在這裡並保留轉接器。`,
     (done, total) => `Paused at step ${done} of ${total}. Compare answers or download the adapter, then Resume; Stop ends the run here and keeps its adapter.`,

@@ -7,12 +7,13 @@ import { lang, refresh, setLang, show, t } from './i18n.js';
 import * as store from './store.js';
 import { addPoint, clearChart, makeChart, setPoints } from './chart.js';
 import { data, engineReady, initDataPanel, jsonlForTraining, toJsonl } from './data-panel.js';
-import { initTokenView } from './token-view.js';
+import { initTokenView, modelChanged } from './token-view.js';
 import { initSettings, readSettings, setModelTemplateAvailable, trainOptions } from './settings.js';
 import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
 import { initLessons } from './lessons.js';
+import { initModelFolder, limitsText, showModelInfo } from './model-folder.js';
 
 const $ = (id) => document.getElementById(id);
 // The model to fine-tune: models/default/ unless the page's URL says ?model=<dir> (same origin only).
@@ -86,25 +87,31 @@ function modelFile(name, kind) {
   return fileCache.get(key);
 }
 
-// Where the model comes from: the page's own folder, or files the user opened.
+// Where the model comes from: the page's own folder (`read`), or a folder the user opened
+// (`load`, see web/model-folder.js).
 let modelSource = { name: 'models/default', read: modelFile };
 let modelLoaded = null;
 let modelReady = false;
+async function loadBytes(source) {
+  const [configJson, weights, tokenizerJson, tokenizerConfigJson] = await Promise.all([
+    source.read('config.json', 'text'), source.read('model.safetensors', 'bytes'), source.read('tokenizer.json', 'text'),
+    optionalTokenizerConfig(source),
+  ]);
+  return call('loadModel', { configJson, weights, tokenizerJson, tokenizerConfigJson }, [weights]);
+}
+
 async function loadModel() {
   if (!modelLoaded) {
     modelLoaded = (async () => {
       const t0 = performance.now();
-      const [configJson, weights, tokenizerJson, tokenizerConfigJson] = await Promise.all([
-        modelSource.read('config.json', 'text'), modelSource.read('model.safetensors', 'bytes'), modelSource.read('tokenizer.json', 'text'),
-        optionalTokenizerConfig(modelSource),
-      ]);
-      const info = await call('loadModel', { configJson, weights, tokenizerJson, tokenizerConfigJson }, [weights]);
+      const source = modelSource;
+      const info = await (source.load ? source.load() : loadBytes(source));
       state.timings.modelLoadMs = performance.now() - t0;
-      state.model = { ...info, name: modelSource.name };
+      state.model = { ...info, name: source.name, modelType: source.modelType, templateFile: source.templateFile };
       modelReady = true;
       updateButtons();
       showTrainable();
-      showModel();
+      showModelInfo(state.model);
       return info;
     })();
     modelLoaded.catch(() => { modelLoaded = null; });
@@ -118,59 +125,34 @@ function optionalTokenizerConfig(source) {
 }
 
 // The token view's tokenizer; the template list offers "model" when the model has its own.
-async function viewTokenizer(tokenizerJson, tokenizerConfigJson) {
-  const info = await call('viewTokenizer', { tokenizerJson, tokenizerConfigJson });
+async function viewTokenizer(tokenizerJson, tokenizerConfigJson, chatTemplate = null) {
+  const info = await call('viewTokenizer', { tokenizerJson, tokenizerConfigJson, chatTemplate });
   setModelTemplateAvailable(!!info.chat_template);
   return info;
 }
 
-function showModel() {
-  const m = state.model;
-  const c = m.config;
-  show($('model-info'), () => t('model.info', m.name, m.params.toLocaleString('en-US'), c.architecture, c.hidden_size, c.num_layers, m.vocab_size), '');
-}
-
-// A model from the user's disk: config.json, model.safetensors and tokenizer.json picked
-// together. A model that does not load leaves the one in use as it was.
-async function openModelFiles(files) {
-  const status = $('model-status');
-  const byName = (suffix) => [...files].find((f) => f.name.endsWith(suffix));
-  const picked = {
-    config: [...files].find((f) => f.name.endsWith('config.json') && !f.name.endsWith('tokenizer_config.json')),
-    weights: byName('.safetensors'),
-    tokenizer: byName('tokenizer.json'),
-    tokenizerConfig: byName('tokenizer_config.json'), // optional: the model's own chat template
-  };
-  if (!picked.config || !picked.weights || !picked.tokenizer) {
-    show(status, () => t('model.need_three'), 'error');
-    return;
-  }
-  const source = {
-    name: picked.weights.name,
-    read: (name, kind) => {
-      const byFile = { 'config.json': picked.config, 'model.safetensors': picked.weights, 'tokenizer.json': picked.tokenizer, 'tokenizer_config.json': picked.tokenizerConfig };
-      const file = byFile[name];
-      if (!file) return Promise.reject(new Error(`${name}: not picked`));
-      return kind === 'bytes' ? file.arrayBuffer() : file.text();
-    },
-  };
+// A model the user opened (web/model-folder.js prepares `source`). A model that does not load
+// leaves the one in use as it was, and the error goes to the caller.
+async function openModel(source) {
   const previous = { source: modelSource, loaded: modelLoaded };
   try {
     modelSource = source;
     modelLoaded = null;
-    await loadModel();
-    await viewTokenizer(await picked.tokenizer.text(), await optionalTokenizerConfig(source));
+    const info = await loadModel();
+    const { tokenizerJson, tokenizerConfigJson, chatTemplate } = source.texts;
+    await viewTokenizer(tokenizerJson, tokenizerConfigJson, chatTemplate);
+    modelChanged(info.config.max_seq_len);
     engineReady();
     trained = false; // the engine dropped the run and any adapter of the old model
     paused = false;
     state.activeAdapter = null;
     $('export').disabled = true;
     updateButtons();
-    show(status, '', '');
+    return info;
   } catch (e) {
     modelSource = previous.source;
     modelLoaded = previous.loaded;
-    show(status, () => t('model.open_failed', e.message), 'error');
+    throw e;
   }
 }
 
@@ -362,6 +344,7 @@ function showAdapter({ adapter, browserAdapter }) {
   state.software = software;
   $('adapter-name').textContent = detail && detail !== name ? `${name} (${detail})` : name;
   $('adapter-backend').textContent = adapter.backend;
+  $('adapter-limits').textContent = limitsText(adapter);
   show($('adapter-kind'), () => (software ? t('gpu.software') : t('gpu.hardware', adapter.device_type)));
   $('software-note').hidden = !software;
   $('gpu-info').hidden = false;
@@ -400,11 +383,7 @@ async function startGpu() {
     $('pause').addEventListener('click', () => { $('pause').disabled = true; call('pause'); });
     $('resume').addEventListener('click', resume);
     $('stop').addEventListener('click', stop);
-    $('model-open').addEventListener('click', () => $('model-files').click());
-    $('model-files').addEventListener('change', (ev) => {
-      openModelFiles(ev.target.files);
-      ev.target.value = '';
-    });
+    initModelFolder(state, { open: openModel, busy: () => training || generating });
     for (const id of ['rank', 'targets']) $(id).addEventListener('change', showTrainable);
     $('export').addEventListener('click', exportAdapter);
     state.phase = 'ready';

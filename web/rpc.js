@@ -3,7 +3,7 @@
 let worker = null;
 let nextId = 1;
 const pending = new Map();
-const handlers = { step: [], text: [], 'gpu-error': [], error: [] };
+const handlers = { step: [], text: [], 'gpu-error': [], error: [], 'model-file': [] };
 
 export function startWorker(onFail) {
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });

@@ -29,6 +29,12 @@ export function initTokenView(pageState, { tokenizerReady, contextLength }) {
   schedule();
 }
 
+// Another model was opened: its context, and its tokenizer (already in the worker).
+export function modelChanged(contextLength) {
+  context = contextLength;
+  schedule();
+}
+
 function schedule() {
   clearTimeout(timer);
   timer = setTimeout(update, 120);

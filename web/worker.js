@@ -31,6 +31,7 @@ if (self.GPUAdapter && !GPUAdapter.prototype.__yushanPatched) {
       isFallbackAdapter: !!(info.isFallbackAdapter ?? this.isFallbackAdapter),
       features: [...this.features].sort(),
       requestedFeatures: desc.requiredFeatures,
+      maxBufferSize: this.limits?.maxBufferSize,
       maxStorageBufferBindingSize: this.limits?.maxStorageBufferBindingSize,
     };
     const device = await requestDevice.call(this, desc);
@@ -64,10 +65,11 @@ if (self.GPUAdapter && !GPUAdapter.prototype.__yushanPatched) {
 
 // Imported only after the patch above is in place.
 let engine = null;
+let wasmMemory = null; // the engine's linear memory (its size: what loading a model took)
 async function loadEngine() {
   if (engine) return engine;
   const mod = await import('./pkg/yushan_web.js');
-  await mod.default();
+  wasmMemory = (await mod.default()).memory;
   engine = mod;
   return engine;
 }
@@ -97,6 +99,29 @@ const commands = {
 
   async loadModel({ configJson, weights, tokenizerJson, tokenizerConfigJson }) {
     return (await loadEngine()).load_model(configJson, new Uint8Array(weights), tokenizerJson, tokenizerConfigJson ?? undefined);
+  },
+
+  // A model folder the user opened (web/model-folder.js): what it will need, then the model.
+  // `files` maps names to the user's File objects (posting them copies no bytes); the engine
+  // asks for each weights file in turn and reads it a slice at a time (FileReaderSync), so no
+  // whole file is ever held in JS.
+  async inspectModel({ configJson, folder, indexJson, files }) {
+    return (await loadEngine()).inspect_model(configJson, folder, indexJson ?? undefined, files);
+  },
+
+  async loadCheckpoint({ files, configJson, tokenizerJson, tokenizerConfigJson, chatTemplate }) {
+    const e = await loadEngine();
+    const reader = new FileReaderSync();
+    const size = (name) => {
+      const file = files[name];
+      if (!file) return undefined;
+      post({ event: 'model-file', name, size: file.size });
+      return file.size;
+    };
+    const read = (name, start, end) => new Uint8Array(reader.readAsArrayBuffer(files[name].slice(start, end)));
+    const before = wasmMemory.buffer.byteLength;
+    const info = e.load_checkpoint(configJson, tokenizerJson, tokenizerConfigJson ?? undefined, chatTemplate ?? undefined, size, read);
+    return { ...info, engineMemory: { before, after: wasmMemory.buffer.byteLength } };
   },
 
   async setData({ jsonl }) {
@@ -159,9 +184,10 @@ const commands = {
   },
 
   // The lessons (crates/yushan-web/src/lessons.rs), in a worker of their own (web/lessons.js):
-  // the settings a run would use, and the run, pushing each step as {event: 'lesson-step', arm}.
-  async lessonSpec({ name, spec }) {
-    return (await loadEngine()).lesson_spec(name, spec);
+  // the settings and arms a run would use ({spec, arms: [{key, steps}]}), and the run, pushing
+  // each step as {event: 'lesson-step', arm}.
+  async lessonPlan({ name, spec }) {
+    return (await loadEngine()).lesson_plan(name, spec);
   },
 
   async lesson({ name, files, weights, spec, questions = 0 }) {
@@ -187,8 +213,8 @@ const commands = {
     return (await loadEngine()).check_conversations(conversations);
   },
 
-  async viewTokenizer({ tokenizerJson, tokenizerConfigJson }) {
-    return (await loadEngine()).set_view_tokenizer(tokenizerJson, tokenizerConfigJson ?? undefined);
+  async viewTokenizer({ tokenizerJson, tokenizerConfigJson, chatTemplate }) {
+    return (await loadEngine()).set_view_tokenizer(tokenizerJson, tokenizerConfigJson ?? undefined, chatTemplate ?? undefined);
   },
 
   async renderTokens({ conversation, index, template }) {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub mod bench;
+pub mod folder;
 pub mod lessons;
 pub mod selfcheck;
 pub mod session;
@@ -64,6 +65,10 @@ pub struct AdapterReport {
     pub software: bool,
     pub subgroup_min_size: u32,
     pub subgroup_max_size: u32,
+    /// The device's `maxBufferSize` and `maxStorageBufferBindingSize` (0 until the device is
+    /// open): every weight tensor must fit in one buffer.
+    pub max_buffer_size: u64,
+    pub max_storage_buffer_binding_size: u64,
 }
 
 impl AdapterReport {
@@ -81,7 +86,14 @@ impl AdapterReport {
             software,
             subgroup_min_size: info.subgroup_min_size,
             subgroup_max_size: info.subgroup_max_size,
+            max_buffer_size: 0,
+            max_storage_buffer_binding_size: 0,
         }
+    }
+
+    /// The largest buffer the device allows: the smaller of its two limits.
+    pub fn max_buffer_bytes(&self) -> u64 {
+        self.max_buffer_size.min(self.max_storage_buffer_binding_size)
     }
 }
 
@@ -101,18 +113,28 @@ pub fn gpu_device() -> Result<Device, JsError> {
         .ok_or_else(|| JsError::new("the GPU is not initialised: call init_gpu() first"))
 }
 
+/// The page's GPU as `init_gpu` described it.
+pub fn gpu_report() -> Option<AdapterReport> {
+    GPU.with(|g| g.borrow().as_ref().map(|(_, r)| r.clone()))
+}
+
 /// Initialise burn's wgpu runtime on the browser's WebGPU adapter and describe it.
 /// Calling it again returns the same report.
 #[wasm_bindgen]
 pub async fn init_gpu() -> Result<JsValue, JsError> {
-    if let Some(report) = GPU.with(|g| g.borrow().as_ref().map(|(_, r)| r.clone())) {
+    if let Some(report) = gpu_report() {
         return to_js(&report);
     }
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
         .map_err(|e| JsError::new(&format!("WebGPU initialisation failed: {e}")))?;
-    let report = AdapterReport::from_info(&setup.adapter.get_info());
+    let limits = setup.device.limits();
+    let report = AdapterReport {
+        max_buffer_size: limits.max_buffer_size,
+        max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
+        ..AdapterReport::from_info(&setup.adapter.get_info())
+    };
     GPU.with(|g| *g.borrow_mut() = Some((device, report.clone())));
     to_js(&report)
 }

@@ -187,10 +187,25 @@ pub fn load_model(
     tokenizer_json: &str,
     tokenizer_config_json: Option<String>,
 ) -> Result<JsValue, JsError> {
-    let device = gpu_device()?;
-    let config = ModelConfig::from_json(config_json).map_err(err)?;
-    let tokenizer = crate::studio::read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref())
+    let tokenizer = crate::studio::read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref(), None)
         .map_err(|e| JsError::new(&e))?;
+    install_model(config_json, tokenizer, |config, device| Model::from_safetensors(config, weights, device))
+}
+
+/// Builds a model with `build` and makes it the session's base model, with `tokenizer`; the
+/// model in use stays until the new one is complete. Refused at once while the engine is busy,
+/// or when a weight cannot fit in one buffer of the device.
+pub(crate) fn install_model(
+    config_json: &str,
+    tokenizer: ChatTokenizer,
+    build: impl FnOnce(&ModelConfig, &burn::tensor::Device) -> Result<Model, yushan_model::ModelError>,
+) -> Result<JsValue, JsError> {
+    let device = gpu_device()?;
+    let busy = || JsError::new("the engine is busy: wait for it to finish");
+    if with(|s| s.busy) {
+        return Err(busy());
+    }
+    let config = ModelConfig::from_json(config_json).map_err(err)?;
     if tokenizer.vocab_size() > config.vocab_size {
         return Err(JsError::new(&format!(
             "the tokenizer has {} tokens but the model only {}",
@@ -198,7 +213,10 @@ pub fn load_model(
             config.vocab_size
         )));
     }
-    let model = Model::from_safetensors(&config, weights, &device).map_err(err)?;
+    if let Some(report) = crate::gpu_report().filter(|r| r.max_buffer_bytes() > 0) {
+        config.weight_estimate().check_buffer_limit(report.max_buffer_bytes()).map_err(err)?;
+    }
+    let model = build(&config, &device).map_err(err)?;
     let summary = ModelSummary {
         config,
         vocab_size: tokenizer.vocab_size(),
@@ -207,7 +225,7 @@ pub fn load_model(
     };
     with(|s| {
         if s.busy {
-            return Err(JsError::new("the engine is busy: wait for it to finish"));
+            return Err(busy());
         }
         s.base = Some(model);
         s.loaded = None;

@@ -216,21 +216,35 @@ pub fn check_conversations(conversations: JsValue) -> Result<JsValue, JsError> {
 }
 
 /// The model's tokenizer: `tokenizer.json`, with `tokenizer_config.json` when the model has one
-/// (its chat template, bos and eos).
-pub fn read_tokenizer(tokenizer_json: &str, tokenizer_config_json: Option<&str>) -> Result<ChatTokenizer, String> {
-    let tokenizer = ChatTokenizer::from_json(tokenizer_json).map_err(|e| e.to_string())?;
-    match tokenizer_config_json {
-        Some(config) => tokenizer.with_config_json(config).map_err(|e| e.to_string()),
-        None => Ok(tokenizer),
+/// (its chat template, bos and eos) and `chat_template.jinja` when the template is kept there
+/// (newer Hugging Face repositories).
+pub fn read_tokenizer(
+    tokenizer_json: &str,
+    tokenizer_config_json: Option<&str>,
+    chat_template_jinja: Option<&str>,
+) -> Result<ChatTokenizer, String> {
+    let mut tokenizer = ChatTokenizer::from_json(tokenizer_json).map_err(|e| e.to_string())?;
+    if let Some(config) = tokenizer_config_json {
+        tokenizer = tokenizer.with_config_json(config).map_err(|e| e.to_string())?;
     }
+    if let Some(source) = chat_template_jinja {
+        tokenizer = tokenizer.with_chat_template(source).map_err(|e| format!("chat_template.jinja: {e}"))?;
+    }
+    Ok(tokenizer)
 }
 
 /// The tokenizer the token view uses (the model's `tokenizer.json`, and its
-/// `tokenizer_config.json` if it has one). Returns `{vocab_size, chat_template}`, the latter
-/// true when the model has its own chat template (the page then offers "model").
+/// `tokenizer_config.json` and `chat_template.jinja` if it has them). Returns
+/// `{vocab_size, chat_template}`, the latter true when the model has its own chat template (the
+/// page then offers "model").
 #[wasm_bindgen]
-pub fn set_view_tokenizer(tokenizer_json: &str, tokenizer_config_json: Option<String>) -> Result<JsValue, JsError> {
-    let tokenizer = read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref()).map_err(js_err)?;
+pub fn set_view_tokenizer(
+    tokenizer_json: &str,
+    tokenizer_config_json: Option<String>,
+    chat_template_jinja: Option<String>,
+) -> Result<JsValue, JsError> {
+    let tokenizer = read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref(), chat_template_jinja.as_deref())
+        .map_err(js_err)?;
     #[derive(Serialize)]
     struct Loaded {
         vocab_size: usize,
