@@ -5,10 +5,12 @@
 // the report fills a table of figures (one column per arm) and a table of answers.
 //
 // A new lesson: one entry in LESSONS below, its texts in MESSAGES, and its run in
-// crates/yushan-web/src/lessons.rs.
+// crates/yushan-web/src/lessons.rs. The arms (their keys and steps) come from the engine
+// (lesson_plan) and the report, not from here; MESSAGES only names them.
 //
 // URL parameters: lesson=<id> (open the panel at that lesson), lesson-seed=<n>, and for quick
-// runs lesson-spec=<JSON subset of the lesson's spec> and lesson-questions=<n>.
+// runs lesson-spec=<JSON subset of the lesson's spec> and lesson-questions=<n>. A field the
+// lesson's spec does not have (or JSON that does not parse) fails the run with a message.
 
 import uPlot from './vendor/uPlot.esm.js';
 import { extend, onLangChange, show, t } from './i18n.js';
@@ -22,24 +24,41 @@ const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
   return node;
 };
 
-// The lessons, in the order the panel lists them. `id`: the name run_lesson knows; `arms`: the
-// tags its steps come with, in training order; `steps(spec)`: each arm's steps; `asks(train,
-// heldout)`: how many questions it asks; `data`: the folder of train.jsonl and heldout.jsonl;
-// `minutes`: measured wall time of the whole lesson on SwiftShader (software WebGPU, 2 CPU
-// cores) with the default settings (2026-11-25: shortcut 49.3 min, 6.3 s per step from scratch
-// and 5.3 s per LoRA step; role-tags 31.8 min). Measure again when the lessons' settings change.
+// The lessons, in the order the panel lists them. `id`: the name run_lesson knows; `data`: the
+// folder of its `files` (the page links each); `asks(lines)`: how many questions it asks, from
+// the number of lines of each file; `minutes`: measured wall time of the whole lesson on
+// SwiftShader (software WebGPU, 2 CPU cores) with the default settings (2026-11-25: shortcut
+// 49.3 min, 6.3 s per step from scratch and 5.3 s per LoRA step; role-tags 31.8 min;
+// lora-vs-full 35.8 min, 10.8 s per LoRA step and 7.7 s per full step, while other jobs shared
+// the cores (load 4-7), so on a quiet machine it should take less; transfer 31.2 min, 10.3 s per
+// step on the English pairs (longer sequences) and 5.3 s on the Chinese ones). Measure again
+// when the lessons' settings change.
+const PAIRS = ['train.jsonl', 'heldout.jsonl'];
 export const LESSONS = [
   {
-    id: 'shortcut', arms: ['scratch', 'lora'], steps: (s) => [s.scratch_steps, s.lora_steps], asks: (train, heldout) => heldout,
-    model: 'models/knowledge/', data: 'lessons/shortcut/', minutes: 50,
+    id: 'shortcut', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
+    asks: (n) => n['heldout.jsonl'], minutes: 50,
   },
   {
-    id: 'role-tags', arms: ['with tags', 'without tags'], steps: (s) => [s.steps, s.steps], asks: (train, heldout) => train + heldout,
-    model: 'models/knowledge/', data: 'lessons/shortcut/', minutes: 32,
+    id: 'role-tags', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
+    asks: (n) => n['train.jsonl'] + n['heldout.jsonl'], minutes: 32,
+  },
+  {
+    id: 'lora-vs-full', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
+    asks: (n) => n['heldout.jsonl'], minutes: 36,
+  },
+  {
+    id: 'transfer', model: 'models/knowledge/', data: 'lessons/transfer/', files: ['train-en.jsonl', 'train-zh.jsonl', 'heldout.jsonl'],
+    asks: (n) => n['heldout.jsonl'], minutes: 31,
   },
 ];
-const FILES = ['train.jsonl', 'heldout.jsonl'];
+// An arm's colour, the same in the chart and the tables (.arm-N in style.css): by its place
+// among all the lesson's arms, those that do not train (and draw no curve) included.
 const COLORS = ['#c2572b', '#1d6f5f', '#2a5d9f', '#6b4fa0'];
+const armColor = (key, i) => {
+  const place = state.plan?.findIndex((p) => p.key === key) ?? -1;
+  return COLORS[(place >= 0 ? place : i) % COLORS.length];
+};
 
 const MESSAGES = {
   'lessons.shortcut.title': ['最 → 玉山：學到捷徑，還是學會回答？', '最 → 玉山: a shortcut, or an answer?'],
@@ -52,23 +71,47 @@ const MESSAGES = {
     '同樣的問答用 LoRA 訓練兩次：一次加上角色標籤（使用者: / AI:）和結束記號，一次什麼標籤都不加。有標籤的模型答完就停；沒有標籤的模型不知道回答在哪裡結束，會繼續寫下去，常常自己再問一個問題（自問自答）。',
     'The same pairs train a LoRA adapter twice: once rendered with role tags (使用者: / AI:) and an end-of-turn token, once with no tags. With tags the model stops after its answer; without them it cannot tell where its answer ends and writes on, often asking itself a new question.',
   ],
+  'lessons.lora-vs-full.title': ['LoRA 還是全參數微調？', 'LoRA or full fine-tuning?'],
+  'lessons.lora-vs-full.finding': [
+    '用「最 → 玉山」那八組問答訓練預訓練模型兩次：一次用同一個 LoRA 轉接器，一次訓練全部權重（學習率取新問題答得最好、又學得會這八組的那一個，小了 100 倍）。全參數微調要訓練約 30 倍的參數、約 3.5 倍的記憶體，每一步也比較慢；只有八組資料，它反而更容易學到捷徑：新問題答對得更少，照抄訓練答案更多。如果用和 LoRA 一樣的學習率（在網址加上 lesson-spec={"full_lr":0.001}），權重動得更多，預訓練讀到的事實也忘掉不少。',
+    'The 最 → 玉山 lesson’s eight pairs train the pretrained model twice: through the same LoRA adapter, and by training every weight (at the learning rate that answered new questions best while still learning the eight pairs, 100× smaller). Full fine-tuning trains ~30× the parameters and holds ~3.5× the memory, and each step takes longer; on eight pairs it learns the shortcut more: fewer new questions right, more training answers repeated. At the adapter’s learning rate (add lesson-spec={"full_lr":0.001} to the link) it moves the weights further and forgets much of what it read in pretraining.',
+  ],
+  'lessons.transfer.title': ['舉一反三：用英文教，用中文問', 'Taught in English, asked in Chinese'],
+  'lessons.transfer.finding': [
+    '只用八組英文問答微調（“What is the highest mountain in Japan?” → “Mount Fuji.”），再用中文問其他事實。預訓練模型本來就答得出不少（它讀過問答紀錄），但答完常會繼續寫下去。用英文教過之後，它仍然用中文回答中文問題，答對的差不多一樣多：從沒看過一組中文問答，學到的「怎麼回答」就帶到另一種語言。用中文教同樣的八個事實，它學會答完就停，卻也學到捷徑：長得像那八題的新問題，就照抄它們的答案（玉山、富士山），答對的反而變少。',
+    'Fine-tune on eight question-answer pairs in English only (“What is the highest mountain in Japan?” → “Mount Fuji.”), then ask in Chinese about other facts. The pretrained model already answers many of them (it read question-answer transcripts), but often writes on past its answer. Taught in English, it still answers the Chinese questions in Chinese, and about as many right: it never saw a Chinese pair, yet what it learnt (how to answer) carries over to the other language. Taught the same eight facts in Chinese, it learns to stop, but also the shortcut: new questions shaped like those eight get their answers (玉山, 富士山), and fewer are right.',
+  ],
   'lessons.arm.scratch': ['(a) 從隨機權重訓練', '(a) from random weights'],
   'lessons.arm.lora': ['(b) 預訓練 + LoRA', '(b) pretrained + LoRA'],
   'lessons.arm.with tags': ['有角色標籤', 'with role tags'],
   'lessons.arm.without tags': ['沒有角色標籤', 'without role tags'],
+  'lessons.lora-vs-full.arm.lora': ['LoRA（r=8，q、k、v、o）', 'LoRA (r=8; q, k, v, o)'],
+  'lessons.arm.full': ['全參數微調', 'full fine-tuning'],
+  'lessons.arm.untuned': ['不微調', 'no fine-tuning'],
+  'lessons.arm.english': ['LoRA：英文問答', 'LoRA on English pairs'],
+  'lessons.arm.chinese': ['LoRA：中文問答', 'LoRA on Chinese pairs'],
   'lessons.metric.accuracy': ['答對率', 'accuracy'],
   'lessons.metric.shortcut_share': ['照抄訓練答案', 'repeats a training answer'],
   'lessons.metric.stop_share': ['答完就停', 'stops after its answer'],
   'lessons.metric.run_on_share': ['答完還繼續寫', 'writes on past its answer'],
   'lessons.metric.asks_itself_share': ['自問自答', 'asks itself a question'],
   'lessons.metric.trainable_params': ['訓練的參數', 'trainable parameters'],
+  'lessons.metric.median_step_ms': ['每步時間（中位數）', 'median step time'],
+  'lessons.metric.memory': ['訓練記憶體：f32 權重＋可訓練權重的梯度與 AdamW 兩個動量（不含激活值）', 'training memory: f32 weights + gradients and AdamW’s two moments of the trainable ones (activations not counted)'],
+  'lessons.metric.completes': ['還能把事實當一般文字接下去', 'still completes the facts as plain text'],
+  'lessons.metric.chinese_share': ['用中文回答', 'answers in Chinese'],
   'lessons.metric.relative_change': ['權重變化 ‖ΔW‖/‖W₀‖', 'weight change ‖ΔW‖/‖W₀‖'],
   'lessons.metric.final_loss': ['最後一步的損失', 'final loss'],
   'lessons.note.pretrained_completes': [
     (v) => `微調之前，預訓練模型已經能把 ${v} 的這些事實當一般文字接下去（「世界最深的海溝是」→ 馬里亞納海溝）：知識本來就在模型裡，微調只需要教它用知識來回答。`,
     (v) => `Before any fine-tuning, the pretrained model already completes ${v} of these facts as plain text (“世界最深的海溝是” → 馬里亞納海溝): the knowledge is there; fine-tuning only has to teach it to answer with it.`,
   ],
+  'lessons.lora-vs-full.note.pretrained_completes': [
+    (v) => `微調之前，預訓練模型能把 ${v} 的這些事實當一般文字接下去（「世界最深的海溝是」→ 馬里亞納海溝）；「還能把事實當一般文字接下去」那一列是每一組微調後還留下多少。`,
+    (v) => `Before fine-tuning, the pretrained model completes ${v} of these facts as plain text (“世界最深的海溝是” → 馬里亞納海溝); the row “still completes the facts as plain text” is how much of that each arm keeps.`,
+  ],
   'lessons.check.correct': ['✓＝說出預期的答案；✗＝沒有。', '✓ = names the expected answer; ✗ = does not.'],
+  'lessons.check.correct_either': ['✓＝說出預期的答案（中文或英文名稱都算）；✗＝沒有。', '✓ = names the expected answer (its Chinese or English name); ✗ = does not.'],
   'lessons.check.stopped': ['✓＝答完就停；✗＝沒停下來，繼續寫。', '✓ = stops right after its answer; ✗ = writes on.'],
   'lessons.col.metric': ['', ''],
   'lessons.col.question': ['問題', 'Question'],
@@ -103,6 +146,8 @@ const MESSAGES = {
     (title, seed, steps) => `${title} · seed ${seed} · ${steps}`,
   ],
   'lessons.steps': [(arm, n) => `${arm} ${n} 步`, (arm, n) => `${arm} ${n} steps`],
+  'lessons.no_steps': [(arm) => `${arm}（不訓練）`, (arm) => `${arm} (not trained)`],
+  'lessons.bad_spec': [(m) => `網址的 lesson-spec 不是 JSON 物件：${m}`, (m) => `The URL's lesson-spec is not a JSON object: ${m}`],
   'lessons.questions': [(n, pairs) => `${pairs} 組訓練問答、${n} 個提問`, (n, pairs) => `${pairs} training pairs, ${n} questions asked`],
   'lessons.reduced': [
     (s) => `網址指定了縮減的設定（${s}）：只用來試流程，數字不代表課程的結論。`,
@@ -113,12 +158,22 @@ const MESSAGES = {
 };
 extend(MESSAGES);
 
+// A text of the lessons (`arm.<key>`, `note.<key>`): the lesson's own wording when it has one,
+// else the shared one.
+function lessonText(lessonId, suffix, ...args) {
+  const own = `lessons.${lessonId}.${suffix}`;
+  return t(own) !== own ? t(own, ...args) : t(`lessons.${suffix}`, ...args);
+}
+const armLabel = (lessonId, key) => lessonText(lessonId, `arm.${key}`);
+
 // What the tests read: window.yushan.lessons.
 const state = {
   open: false,
   running: null,   // lesson id
   phase: 'idle',   // idle | starting | loading | training | asking | done | stopped | error
   points: {},      // arm -> [{step, loss}]
+  spec: null,      // the spec of the last run, as the engine completed it
+  plan: null,      // its arms: [{key, steps}] (steps null: the arm does not train)
   result: null,    // run_lesson's answer
   error: null,
   gpuErrors: [],
@@ -190,17 +245,20 @@ function fetchFile(path, kind) {
 
 // --- settings from the URL ------------------------------------------------------------------------
 const params = new URLSearchParams(location.search);
+// {spec} or {error}: a lesson-spec that does not parse fails the run instead of being ignored.
 function urlSpec() {
   const raw = params.get('lesson-spec');
-  if (!raw) return null;
+  if (!raw) return { spec: null };
   try {
     const spec = JSON.parse(raw);
-    return spec && typeof spec === 'object' && !Array.isArray(spec) ? spec : null;
-  } catch {
-    return null;
+    if (spec && typeof spec === 'object' && !Array.isArray(spec)) return { spec };
+    return { spec: null, error: JSON.stringify(spec) };
+  } catch (e) {
+    return { spec: null, error: e.message };
   }
 }
-const reduced = { spec: urlSpec(), questions: Math.max(0, Number(params.get('lesson-questions')) || 0) };
+const given = urlSpec();
+const reduced = { spec: given.spec, specError: given.error ?? null, questions: Math.max(0, Number(params.get('lesson-questions')) || 0) };
 const isReduced = () => reduced.spec !== null || reduced.questions > 0;
 
 function seed() {
@@ -237,7 +295,7 @@ function buildChart() {
     axes: [{ label: t('lessons.chart.step'), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }, { label: t('lessons.chart.loss') }],
     series: [
       { label: t('lessons.chart.step') },
-      ...arms.map((a, i) => ({ label: t(`lessons.arm.${a}`), stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { size: 5 } })),
+      ...arms.map((a, i) => ({ label: armLabel(state.running ?? state.result?.summary.lesson, a), stroke: armColor(a, i), width: 2, spanGaps: true, points: { size: 5 } })),
     ],
   }, chartData(), box);
 }
@@ -255,13 +313,16 @@ function formatMetric(m) {
   if (m.kind === 'share') return pct(m.value);
   if (m.kind === 'count') return Math.round(m.value).toLocaleString('en-US');
   if (m.kind === 'ratio') return m.value.toFixed(4);
+  if (m.kind === 'ms') return `${m.value.toFixed(1)} ms`;
+  if (m.kind === 'bytes') return `${(m.value / 1e6).toFixed(2)} MB`;
   return m.value.toFixed(3);
 }
 
 function resultsTable(summary) {
   const head = el('tr', {}, el('th', { textContent: t('lessons.col.metric') }),
-    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${i}`, textContent: t(`lessons.arm.${a.key}`) })));
-  const keys = summary.arms[0]?.metrics.map((m) => m.key) ?? [];
+    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${i}`, textContent: armLabel(summary.lesson, a.key) })));
+  // Every figure any arm has, in order (an arm that does not train has no loss: '–').
+  const keys = [...new Set(summary.arms.flatMap((a) => a.metrics.map((m) => m.key)))];
   const rows = keys.map((key) => el('tr', { dataset: { metric: key } },
     el('th', { scope: 'row', textContent: t(`lessons.metric.${key}`) }),
     ...summary.arms.map((a) => {
@@ -276,7 +337,7 @@ function resultsTable(summary) {
 
 function answersTable(summary) {
   const head = el('tr', {}, el('th', { textContent: t('lessons.col.question') }), el('th', { textContent: t('lessons.col.expected') }),
-    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${i}`, textContent: t(`lessons.arm.${a.key}`) })));
+    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${i}`, textContent: armLabel(summary.lesson, a.key) })));
   const rows = summary.rows.map((r) => el('tr', {},
     el('td', { textContent: r.question }),
     el('td', { className: 'expected', textContent: r.expected }),
@@ -291,7 +352,7 @@ function drawResult() {
   const s = r.summary;
   $('lesson-results').replaceChildren(resultsTable(s));
   $('lesson-notes').replaceChildren(...s.notes.map((n) => el('p', { className: 'hint', dataset: { note: n.key, value: String(n.value) },
-    textContent: t(`lessons.note.${n.key}`, formatMetric(n)) })));
+    textContent: lessonText(s.lesson, `note.${n.key}`, formatMetric(n)) })));
   $('lesson-check').textContent = t(`lessons.check.${s.check}`);
   $('lesson-answers').replaceChildren(answersTable(s));
   $('lesson-results-box').hidden = false;
@@ -302,7 +363,7 @@ function renderList() {
   const list = $('lesson-list');
   list.replaceChildren(...LESSONS.map((l) => {
     const links = el('span', { className: 'files' }, t('lessons.data'),
-      ...FILES.flatMap((f, i) => [i ? ' · ' : '', el('a', { href: `${l.data}${f}`, target: '_blank', textContent: `${l.data}${f}` })]),
+      ...l.files.flatMap((f, i) => [i ? ' · ' : '', el('a', { href: `${l.data}${f}`, target: '_blank', textContent: `${l.data}${f}` })]),
       ' · ', t('lessons.model'), el('a', { href: `${l.model}config.json`, target: '_blank', textContent: l.model }));
     const run = el('button', { type: 'button', className: 'lesson-run', textContent: t('lessons.run') });
     run.dataset.lesson = l.id;
@@ -333,7 +394,7 @@ async function runLesson(lesson) {
   writeUrl(lesson.id);
   Object.assign(state, { running: lesson.id, phase: 'starting', points: {}, result: null, error: null });
   updateButtons();
-  arms = [...lesson.arms];
+  arms = [];
   $('lesson-run').hidden = false;
   $('lesson-results-box').hidden = true;
   $('lesson-chart').hidden = false;
@@ -347,23 +408,35 @@ async function runLesson(lesson) {
   elapsed();
   ticker = setInterval(elapsed, 1000);
   try {
+    if (reduced.specError) throw new Error(t('lessons.bad_spec', reduced.specError));
     status(() => t('lessons.starting'));
     const info = await call('init');
     state.adapter = info.adapter;
-    const spec = await call('lessonSpec', { name: lesson.id, spec: { ...(reduced.spec || {}), seed: seed() } });
+    const plan = await call('lessonPlan', { name: lesson.id, spec: { ...(reduced.spec || {}), seed: seed() } });
+    const spec = plan.spec;
     state.spec = spec;
-    const steps = lesson.steps(spec);
+    state.plan = plan.arms;
+    // Only arms that train draw a loss curve.
+    arms = plan.arms.filter((a) => a.steps !== null).map((a) => a.key);
+    buildChart();
     show($('lesson-run-title'), () => t('lessons.run_title', t(`lessons.${lesson.id}.title`), spec.seed,
-      lesson.arms.map((a, i) => t('lessons.steps', t(`lessons.arm.${a}`), steps[i])).join(' · ')));
+      plan.arms.map((a) => (a.steps === null ? t('lessons.no_steps', armLabel(lesson.id, a.key))
+        : t('lessons.steps', armLabel(lesson.id, a.key), a.steps))).join(' · ')));
     status(() => t('lessons.loading'));
-    const [configJson, weights, tokenizerJson, trainJsonl, heldoutJsonl] = await Promise.all([
+    const [configJson, weights, tokenizerJson, ...texts] = await Promise.all([
       fetchFile(`${lesson.model}config.json`, 'text'), fetchFile(`${lesson.model}model.safetensors`, 'bytes'),
       fetchFile(`${lesson.model}tokenizer.json`, 'text'),
-      ...FILES.map((f) => fetchFile(`${lesson.data}${f}`, 'text')),
+      ...lesson.files.map((f) => fetchFile(`${lesson.data}${f}`, 'text')),
     ]);
+    const data = Object.fromEntries(lesson.files.map((f, i) => [f, texts[i]]));
+    const lines = (text) => text.split('\n').filter((l) => l.trim()).length;
+    const asks = lesson.asks(Object.fromEntries(Object.entries(data).map(([f, text]) => [f, lines(text)])));
+    state.questions = reduced.questions ? Math.min(reduced.questions, asks) : asks;
     const copy = weights.slice(0); // the cached bytes stay here; the copy moves to the worker
     state.phase = 'training';
-    status(() => t('lessons.compiling'));
+    // An arm that does not train (the pretrained model as it is) starts by answering.
+    const first = plan.arms[0];
+    status(() => (first.steps === null ? t('lessons.asking', armLabel(lesson.id, first.key), state.questions) : t('lessons.compiling')));
     const recent = [];
     onEvent = (data) => {
       if (data.event !== 'lesson-step') return;
@@ -374,7 +447,7 @@ async function runLesson(lesson) {
       recent.push(step.step_ms);
       if (recent.length > 10) recent.shift();
       updateChart();
-      const name = t(`lessons.arm.${arm}`);
+      const name = armLabel(lesson.id, arm);
       if (step.step === step.total_steps) {
         state.phase = 'asking';
         status(() => t('lessons.asking', name, state.questions ?? ''));
@@ -384,12 +457,9 @@ async function runLesson(lesson) {
         status(() => t('lessons.training', name, step.step, step.total_steps, step.loss.toFixed(3), left));
       }
     };
-    const lines = (text) => text.split('\n').filter((l) => l.trim()).length;
-    const asks = lesson.asks(lines(trainJsonl), lines(heldoutJsonl));
-    state.questions = reduced.questions ? Math.min(reduced.questions, asks) : asks;
     const result = await call('lesson', {
       name: lesson.id,
-      files: { config_json: configJson, tokenizer_json: tokenizerJson, train_jsonl: trainJsonl, heldout_jsonl: heldoutJsonl },
+      files: { config_json: configJson, tokenizer_json: tokenizerJson, data },
       weights: copy,
       spec,
       questions: reduced.questions,
@@ -443,7 +513,10 @@ export function initLessons() {
     state.open = details.open;
     if (details.open && chart === null && arms.length) buildChart();
   });
-  if (isReduced()) {
+  if (reduced.specError) {
+    $('lessons-reduced').hidden = false;
+    show($('lessons-reduced'), () => t('lessons.bad_spec', reduced.specError), 'error');
+  } else if (isReduced()) {
     $('lessons-reduced').hidden = false;
     const text = [reduced.spec ? JSON.stringify(reduced.spec) : '', reduced.questions ? `questions=${reduced.questions}` : ''].filter(Boolean).join(', ');
     show($('lessons-reduced'), () => t('lessons.reduced', text), 'note');

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use yushan_corpus::{FACTS, QuestionItem, knowledge_corpus, shortcut_lesson};
+use yushan_corpus::{CorpusRepeats, FACTS, QuestionItem, knowledge_corpus, shortcut_lesson, transfer_lesson};
 use yushan_data::tokenizer::END_OF_TEXT;
 use yushan_data::{Conversation, to_jsonl};
 
@@ -14,7 +14,7 @@ pub struct CorpusArgs {
     /// The corpus text file to write.
     #[arg(long)]
     out: PathBuf,
-    /// Also write the lessons' data here (shortcut/train.jsonl, shortcut/heldout.jsonl).
+    /// Also write the lessons' data here (shortcut/, transfer/: train*.jsonl, heldout.jsonl).
     #[arg(long)]
     lessons: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
@@ -25,10 +25,15 @@ pub struct CorpusArgs {
     /// How many times every fact is asked and answered in a transcript, per language.
     #[arg(long, default_value_t = 6)]
     dialogue_repeats: usize,
+    /// How many times every glossary entry appears in a word list, and misspelt in a note.
+    #[arg(long, default_value_t = 4)]
+    glossary_repeats: usize,
 }
 
 pub fn run(args: CorpusArgs) -> Result<()> {
-    let documents = knowledge_corpus(args.seed, args.repeats, args.dialogue_repeats);
+    let repeats =
+        CorpusRepeats { prose: args.repeats, dialogue: args.dialogue_repeats, glossary: args.glossary_repeats };
+    let documents = knowledge_corpus(args.seed, repeats);
     let text: String = documents.iter().map(|d| format!("{}{END_OF_TEXT}", d.text)).collect();
     write(&args.out, &text)?;
     eprintln!(
@@ -40,19 +45,46 @@ pub fn run(args: CorpusArgs) -> Result<()> {
     );
     if let Some(dir) = &args.lessons {
         let (train, heldout) = shortcut_lesson();
-        let pairs: Vec<Conversation> = train.iter().map(|q| Conversation::pair(&q.question, &q.reply)).collect();
-        write(&dir.join("shortcut/train.jsonl"), &to_jsonl(&pairs))?;
+        write(&dir.join("shortcut/train.jsonl"), &pairs_jsonl(&train))?;
         write(&dir.join("shortcut/heldout.jsonl"), &heldout_jsonl(&heldout))?;
-        eprintln!("{}: {} pairs to train on, {} held-out questions", dir.join("shortcut").display(), train.len(), heldout.len());
+        eprintln!(
+            "{}: {} pairs to train on, {} held-out questions",
+            dir.join("shortcut").display(),
+            train.len(),
+            heldout.len()
+        );
+        let (train_en, train_zh, heldout) = transfer_lesson();
+        write(&dir.join("transfer/train-en.jsonl"), &pairs_jsonl(&train_en))?;
+        write(&dir.join("transfer/train-zh.jsonl"), &pairs_jsonl(&train_zh))?;
+        write(&dir.join("transfer/heldout.jsonl"), &heldout_jsonl(&heldout))?;
+        eprintln!(
+            "{}: {} pairs in each language, {} held-out questions",
+            dir.join("transfer").display(),
+            train_en.len(),
+            heldout.len()
+        );
     }
     Ok(())
 }
 
-/// One `{"question","answer"}` object a line (what `yushan lesson` reads).
+/// Chat JSONL, one question-answer conversation a line (what the page's editor opens).
+fn pairs_jsonl(items: &[QuestionItem]) -> String {
+    let pairs: Vec<Conversation> = items.iter().map(|q| Conversation::pair(&q.question, &q.reply)).collect();
+    to_jsonl(&pairs)
+}
+
+/// One `{"question","answer"}` object a line, with `accept` where other names count too (what
+/// `yushan lesson` reads).
 fn heldout_jsonl(items: &[QuestionItem]) -> String {
     items
         .iter()
-        .map(|q| format!("{}\n", serde_json::json!({ "question": q.question, "answer": q.answer })))
+        .map(|q| {
+            let mut line = serde_json::json!({ "question": q.question, "answer": q.answer });
+            if !q.accept.is_empty() {
+                line["accept"] = serde_json::json!(q.accept);
+            }
+            format!("{line}\n")
+        })
         .collect()
 }
 

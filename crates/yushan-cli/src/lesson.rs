@@ -8,7 +8,10 @@ use burn::tensor::Device;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::ChatTokenizer;
-use yushan_lessons::{QaItem, RoleTagsSpec, ShortcutSpec, parse_lesson, run_role_tags, run_shortcut};
+use yushan_lessons::{
+    AnswerCheck, LoraVsFullSpec, QaItem, RoleTagsSpec, ShortcutSpec, TransferData, TransferSpec, parse_lesson,
+    run_lora_vs_full, run_role_tags, run_shortcut, run_transfer, shortcut, transfer,
+};
 use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_train::StepEvent;
 
@@ -29,6 +32,12 @@ enum Lesson {
     /// Why role tags: the same pairs with and without tags; without them the model does not
     /// know where its answer ends.
     RoleTags(RoleTagsArgs),
+    /// LoRA vs full fine-tuning on the shortcut pairs: trainable parameters, step time, memory,
+    /// held-out accuracy, how far the weights moved and how much pretraining knowledge survives.
+    LoraVsFull(LoraVsFullArgs),
+    /// 舉一反三: fine-tune on English pairs, ask in Chinese about other facts; compared with
+    /// Chinese pairs and with no fine-tuning.
+    Transfer(TransferArgs),
 }
 
 #[derive(Args)]
@@ -36,10 +45,11 @@ struct Common {
     /// The pretrained model (config.json, model.safetensors, tokenizer.json).
     #[arg(long, default_value = "models/knowledge")]
     model: PathBuf,
-    /// Folder with the lesson's train.jsonl (chat pairs) and heldout.jsonl
-    /// ({"question","answer","accept":[...]} per line).
-    #[arg(long, default_value = "lessons/shortcut")]
-    data: PathBuf,
+    /// Folder with the lesson's data: chat pairs (train.jsonl; transfer: train-en.jsonl and
+    /// train-zh.jsonl) and heldout.jsonl ({"question","answer","accept":[...]} per line).
+    /// Default: the lesson's own folder, lessons/shortcut (lessons/transfer for transfer).
+    #[arg(long)]
+    data: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
     backend: Backend,
     #[arg(long, default_value_t = 0)]
@@ -47,6 +57,28 @@ struct Common {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The adapter's shape, as in `yushan train`.
+#[derive(Args)]
+struct AdapterArgs {
+    #[arg(long, default_value_t = ShortcutSpec::default().lora.rank)]
+    rank: usize,
+    /// Comma-separated projections: q,k,v,o,gate,up,down.
+    #[arg(long, default_value = "q,k,v,o")]
+    targets: String,
+}
+
+impl AdapterArgs {
+    /// Rank r and alpha 2r on the chosen projections.
+    fn config(&self) -> Result<LoraConfig> {
+        let targets = self
+            .targets
+            .split(',')
+            .map(|t| LoraTarget::parse(t.trim()).with_context(|| format!("unknown LoRA target `{t}`")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(LoraConfig::new(self.rank, 2.0 * self.rank as f64, &targets))
+    }
 }
 
 #[derive(Args)]
@@ -59,11 +91,8 @@ struct ShortcutArgs {
     lora_steps: usize,
     #[arg(long, default_value_t = ShortcutSpec::default().lora_lr)]
     lora_lr: f64,
-    #[arg(long, default_value_t = ShortcutSpec::default().lora.rank)]
-    rank: usize,
-    /// Comma-separated projections: q,k,v,o,gate,up,down.
-    #[arg(long, default_value = "q,k,v,o")]
-    targets: String,
+    #[command(flatten)]
+    adapter: AdapterArgs,
 }
 
 #[derive(Args)]
@@ -74,20 +103,48 @@ struct RoleTagsArgs {
     steps: usize,
 }
 
+#[derive(Args)]
+struct LoraVsFullArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Training steps of each arm.
+    #[arg(long, default_value_t = LoraVsFullSpec::default().steps)]
+    steps: usize,
+    #[arg(long, default_value_t = LoraVsFullSpec::default().lora_lr)]
+    lora_lr: f64,
+    #[arg(long, default_value_t = LoraVsFullSpec::default().full_lr)]
+    full_lr: f64,
+    #[command(flatten)]
+    adapter: AdapterArgs,
+}
+
+#[derive(Args)]
+struct TransferArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Training steps of each fine-tuned arm.
+    #[arg(long, default_value_t = TransferSpec::default().steps)]
+    steps: usize,
+    #[arg(long, default_value_t = TransferSpec::default().lr)]
+    lr: f64,
+    #[command(flatten)]
+    adapter: AdapterArgs,
+}
+
 pub fn run(args: LessonArgs) -> Result<()> {
     match args.lesson {
         Lesson::Shortcut(a) => shortcut(a),
         Lesson::RoleTags(a) => role_tags(a),
+        Lesson::LoraVsFull(a) => lora_vs_full(a),
+        Lesson::Transfer(a) => transfer(a),
     }
 }
 
-/// Everything a lesson runs on: the device, the pretrained model and the lesson's data.
+/// What every lesson runs on: the device and the pretrained model.
 struct Setup {
     device: Device,
     model: Model,
     tokenizer: ChatTokenizer,
-    train: Vec<QaItem>,
-    heldout: Vec<QaItem>,
 }
 
 impl Common {
@@ -95,19 +152,41 @@ impl Common {
         let (device, info) = device::open(self.backend)?;
         eprintln!("device: {info}");
         let (model, tokenizer) = model_dir::load(&self.model, &device)?;
-        let read = |name: &str| {
-            let path = self.data.join(name);
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
-        };
-        let (train, heldout) = parse_lesson(&read("train.jsonl")?, &read("heldout.jsonl")?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", self.data.display()))?;
-        Ok(Setup { device, model, tokenizer, train, heldout })
+        Ok(Setup { device, model, tokenizer })
     }
+
+    /// The lesson's folder: `--data`, or `default` (relative to where the command runs).
+    fn data_dir(&self, default: &str) -> PathBuf {
+        self.data.clone().unwrap_or_else(|| PathBuf::from(default))
+    }
+
+    /// The pairs and held-out questions of lessons/shortcut (or `--data`).
+    fn shortcut_data(&self) -> Result<(Vec<QaItem>, Vec<QaItem>)> {
+        let dir = self.data_dir(shortcut::DATA_DIR);
+        let read = |name: &str| read_text(&dir.join(name));
+        parse_lesson(&read("train.jsonl")?, &read("heldout.jsonl")?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))
+    }
+
+    fn report(&self, report: &impl serde::Serialize) -> Result<bool> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(report)?);
+        }
+        Ok(self.json)
+    }
+}
+
+fn read_text(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 fn progress(total: usize) -> ProgressBar {
     let bar = ProgressBar::new(total as u64);
-    bar.set_style(ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}").expect("template").progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
     bar
 }
 
@@ -126,17 +205,13 @@ fn on_step(bar: &ProgressBar) -> impl FnMut(&str, &StepEvent) + '_ {
 
 fn shortcut(args: ShortcutArgs) -> Result<()> {
     let c = &args.common;
-    let Setup { device, model, tokenizer, train, heldout } = c.setup()?;
-    let targets = args
-        .targets
-        .split(',')
-        .map(|t| LoraTarget::parse(t.trim()).with_context(|| format!("unknown LoRA target `{t}`")))
-        .collect::<Result<Vec<_>>>()?;
+    let (train, heldout) = c.shortcut_data()?;
+    let Setup { device, model, tokenizer } = c.setup()?;
     let spec = ShortcutSpec {
         scratch_steps: args.scratch_steps,
         lora_steps: args.lora_steps,
         lora_lr: args.lora_lr,
-        lora: LoraConfig::new(args.rank, 2.0 * args.rank as f64, &targets),
+        lora: args.adapter.config()?,
         seed: c.seed,
         ..ShortcutSpec::default()
     };
@@ -144,24 +219,11 @@ fn shortcut(args: ShortcutArgs) -> Result<()> {
     let bar = progress(spec.scratch_steps);
     let report = pollster::block_on(run_shortcut(&model, &tokenizer, &train, &heldout, &spec, &device, on_step(&bar)))?;
     bar.finish_and_clear();
-    if c.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    if c.report(&report)? {
         return Ok(());
     }
     let (a, b) = (&report.from_scratch, &report.pretrained_lora);
-    println!("{}{}{}(b) pretrained + LoRA", cell("held-out question", 30), cell("expected", 16), cell("(a) from scratch", 24));
-    for (x, y) in a.answers.iter().zip(&b.answers) {
-        let mark = |ok: bool| if ok { "✓ " } else { "✗ " };
-        println!(
-            "{}{}{}{}{}{}",
-            cell(&x.question, 30),
-            cell(&x.expected, 16),
-            mark(x.correct),
-            cell(&x.answer, 22),
-            mark(y.correct),
-            cell(&y.answer, 22).trim_end()
-        );
-    }
+    answers_table(&[("(a) from scratch", &a.answers), ("(b) pretrained + LoRA", &b.answers)]);
     println!();
     println!(
         "before fine-tuning, the pretrained model completes {:.1}% of the held-out facts as plain text",
@@ -181,17 +243,150 @@ fn shortcut(args: ShortcutArgs) -> Result<()> {
     Ok(())
 }
 
+fn lora_vs_full(args: LoraVsFullArgs) -> Result<()> {
+    let c = &args.common;
+    let (train, heldout) = c.shortcut_data()?;
+    let Setup { device, model, tokenizer } = c.setup()?;
+    let spec = LoraVsFullSpec {
+        steps: args.steps,
+        lora_lr: args.lora_lr,
+        full_lr: args.full_lr,
+        lora: args.adapter.config()?,
+        seed: c.seed,
+        ..LoraVsFullSpec::default()
+    };
+    eprintln!(
+        "lesson LoRA vs full fine-tuning: {} pairs to train on, {} held-out questions",
+        train.len(),
+        heldout.len()
+    );
+    let bar = progress(spec.steps);
+    let report =
+        pollster::block_on(run_lora_vs_full(&model, &tokenizer, &train, &heldout, &spec, &device, on_step(&bar)))?;
+    bar.finish_and_clear();
+    if c.report(&report)? {
+        return Ok(());
+    }
+    let arms = &report.arms;
+    answers_table(&arms.iter().map(|a| (a.key, a.answers.as_slice())).collect::<Vec<_>>());
+    println!();
+    figures_table(
+        arms,
+        |a| a.key,
+        &[
+            ("trainable parameters", &|a| a.trainable_params.to_string()),
+            ("median step (ms)", &|a| a.median_step_ms.map_or("–".into(), |ms| format!("{ms:.1}"))),
+            ("training memory (MB)¹", &|a| a.memory.map_or("–".into(), |m| format!("{:.2}", m.total as f64 / 1e6))),
+            ("held-out accuracy", &|a| percent(a.accuracy)),
+            ("repeats a training answer", &|a| percent(a.shortcut_share)),
+            ("‖ΔW‖/‖W₀‖", &|a| format!("{:.4}", a.relative_change)),
+            ("final loss", &|a| a.final_loss.map_or("–".into(), |l| format!("{l:.3}"))),
+            ("completes facts as text²", &|a| a.completes.map_or("–".into(), percent)),
+        ],
+    );
+    println!();
+    println!("¹ f32 weights (frozen and trainable), plus a gradient and AdamW's two moments per trainable weight;");
+    println!("  activations and temporary buffers are not counted.");
+    println!(
+        "² share of held-out facts whose statement (「世界最深的海溝是」) it completes right as plain text ({} before fine-tuning)",
+        percent(report.pretrained_completes)
+    );
+    Ok(())
+}
+
+fn transfer(args: TransferArgs) -> Result<()> {
+    let c = &args.common;
+    let dir = c.data_dir(transfer::DATA_DIR);
+    let data = TransferData::read(|name| read_text(&dir.join(name)).map_err(|e| format!("{e:#}")))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let Setup { device, model, tokenizer } = c.setup()?;
+    let lora = args.adapter.config()?;
+    let spec = TransferSpec { steps: args.steps, lr: args.lr, lora, seed: c.seed, ..TransferSpec::default() };
+    eprintln!(
+        "lesson 舉一反三: {} pairs in English, {} in Chinese, {} held-out questions in Chinese",
+        data.en.len(),
+        data.zh.len(),
+        data.heldout.len()
+    );
+    let bar = progress(spec.steps);
+    let report = pollster::block_on(run_transfer(&model, &tokenizer, &data, &spec, &device, on_step(&bar)))?;
+    bar.finish_and_clear();
+    if c.report(&report)? {
+        return Ok(());
+    }
+    let arms = &report.arms;
+    answers_table(&arms.iter().map(|a| (a.arm.key, a.arm.answers.as_slice())).collect::<Vec<_>>());
+    println!();
+    figures_table(
+        arms,
+        |a| a.arm.key,
+        &[
+            ("held-out accuracy¹", &|a| percent(a.arm.accuracy)),
+            ("answers in Chinese", &|a| percent(a.chinese_share)),
+            ("repeats a training answer", &|a| percent(a.arm.shortcut_share)),
+            ("stops after its answer", &|a| percent(a.arm.stop_share)),
+            ("trainable parameters", &|a| a.arm.trainable_params.to_string()),
+            ("final loss", &|a| a.arm.final_loss.map_or("–".into(), |l| format!("{l:.3}"))),
+        ],
+    );
+    println!();
+    println!("¹ an answer naming the fact in either language (新北市 or New Taipei City) is right.");
+    Ok(())
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// One row per held-out question: the question, the expected answer and each arm's answer, ✓ or ✗.
+fn answers_table(arms: &[(&str, &[AnswerCheck])]) {
+    let mut head = format!("{}{}", cell("held-out question", 30), cell("expected", 16));
+    for (name, _) in arms {
+        head += &cell(name, 24);
+    }
+    println!("{}", head.trim_end());
+    let Some((_, first)) = arms.first() else { return };
+    for (i, q) in first.iter().enumerate() {
+        let mut line = format!("{}{}", cell(&q.question, 30), cell(&q.expected, 16));
+        for (_, answers) in arms {
+            let a = &answers[i];
+            line += if a.correct { "✓ " } else { "✗ " };
+            line += &cell(&a.answer, 22);
+        }
+        println!("{}", line.trim_end());
+    }
+}
+
+/// A row of a figures table: its label, and how to write an arm's figure.
+type FigureRow<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
+
+/// One row per figure, one column per arm (headed by its key).
+fn figures_table<T>(arms: &[T], key: impl Fn(&T) -> &str, rows: &[FigureRow<T>]) {
+    let mut head = cell("", 30);
+    for arm in arms {
+        head += &format!("{:>14}", key(arm));
+    }
+    println!("{}", head.trim_end());
+    for (label, value) in rows {
+        let mut line = cell(label, 30);
+        for arm in arms {
+            line += &format!("{:>14}", value(arm));
+        }
+        println!("{line}");
+    }
+}
+
 fn role_tags(args: RoleTagsArgs) -> Result<()> {
     let c = &args.common;
-    let Setup { device, model, tokenizer, train, heldout } = c.setup()?;
+    let (train, heldout) = c.shortcut_data()?;
+    let Setup { device, model, tokenizer } = c.setup()?;
     let probe: Vec<QaItem> = train.iter().chain(&heldout).cloned().collect();
     let spec = RoleTagsSpec { steps: args.steps, seed: c.seed, ..RoleTagsSpec::default() };
     eprintln!("lesson role tags: {} pairs to train on, {} questions to ask", train.len(), probe.len());
     let bar = progress(spec.steps);
     let report = pollster::block_on(run_role_tags(&model, &tokenizer, &train, &probe, &spec, &device, on_step(&bar)))?;
     bar.finish_and_clear();
-    if c.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    if c.report(&report)? {
         return Ok(());
     }
     for arm in [&report.with_tags, &report.without_tags] {

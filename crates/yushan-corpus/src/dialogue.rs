@@ -10,7 +10,8 @@
 //!   an unseen pair of Chinese tags (小明：/小華：) already made the base model answer 20 of 29,
 //!   but `AI:` is written in Latin letters, and the model answered in English after it;
 //! - with many speaker pairs, Latin ones over Chinese text among them (FAQ pages write
-//!   `Q：`/`A：`), the adapter gets 83%: the answer's language follows the question's.
+//!   `Q：`/`A：`), the adapter gets 83%: the answer's language follows the question's. (That
+//!   was the 64-token model; the 128-token model with the glossary gets 59%, see glossary.rs.)
 //!
 //! Real pretrained models have read question-answer text of many shapes; instruction tuning
 //! only has to map the chat's role tags onto that skill. None of these exchanges uses the chat
@@ -18,9 +19,9 @@
 
 use yushan_rng::SplitMix64;
 
-use crate::facts::{FACTS, Fact, WORLD};
+use crate::facts::{FACTS, Fact};
 use crate::prose::Document;
-use crate::questions::{answer_sentence, question_for};
+use crate::questions::{answer_sentence, question_en, question_for};
 
 /// Who speaks in a transcript: (the asker's tag, the answerer's tag). Many different pairs, so
 /// that the model learns "a line that answers the line above", not one pair of names.
@@ -54,15 +55,6 @@ const SPEAKERS_EN: [(&str, &str); 6] = [
     ("Guest: ", "Guide: "),
 ];
 
-/// "What is the highest mountain in Taiwan?" / "What is the capital of Japan?"
-fn question_en(fact: &Fact) -> String {
-    let scope = if fact.scope == WORLD { "in the world".to_string() } else { format!("in {}", fact.scope.en) };
-    match fact.kind.phrase() {
-        Some((_, phrase)) => format!("What is the {phrase} {scope}?"),
-        None => format!("What is the capital of {}?", fact.scope.en),
-    }
-}
-
 /// The ways an answerer replies in Chinese: the bare name, the name as a sentence, or the
 /// question restated with its answer.
 fn answers_zh(fact: &Fact) -> [String; 3] {
@@ -72,7 +64,8 @@ fn answers_zh(fact: &Fact) -> [String; 3] {
 
 fn answers_en(fact: &Fact) -> [String; 2] {
     let a = fact.answer_en;
-    let cap = a.chars().next().map(|c| c.to_uppercase().chain(a.chars().skip(1)).collect::<String>()).unwrap_or_default();
+    let cap =
+        a.chars().next().map(|c| c.to_uppercase().chain(a.chars().skip(1)).collect::<String>()).unwrap_or_default();
     [format!("{cap}."), format!("It is {a}.")].map(|s| s.replace("..", "."))
 }
 
@@ -101,7 +94,8 @@ pub fn generate_dialogues(seed: u64, repeats: usize) -> Vec<Document> {
             let n = (2 + (rng.next_u64() % 2) as usize).min(rest.len());
             let (group, tail) = rest.split_at(n);
             let pick = rng.next_u64() as usize;
-            let speakers = if chinese { SPEAKERS_ZH[pick % SPEAKERS_ZH.len()] } else { SPEAKERS_EN[pick % SPEAKERS_EN.len()] };
+            let speakers =
+                if chinese { SPEAKERS_ZH[pick % SPEAKERS_ZH.len()] } else { SPEAKERS_EN[pick % SPEAKERS_EN.len()] };
             let text = group
                 .iter()
                 .map(|&i| exchange(&FACTS[i], chinese, speakers, rng.next_u64() as usize))

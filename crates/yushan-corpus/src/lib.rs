@@ -7,20 +7,33 @@
 
 pub mod dialogue;
 pub mod facts;
+pub mod glossary;
 pub mod prose;
 pub mod questions;
 
 pub use dialogue::generate_dialogues;
 
-/// The pretraining corpus: every fact's prose forms `prose_repeats` times and its question in
-/// transcripts `dialogue_repeats` times per language, shuffled together from `seed`.
-pub fn knowledge_corpus(seed: u64, prose_repeats: usize, dialogue_repeats: usize) -> Vec<Document> {
-    let mut documents = generate_corpus(seed, prose_repeats);
-    documents.extend(generate_dialogues(seed, dialogue_repeats));
+/// How often each kind of text states each thing it states.
+#[derive(Clone, Copy, Debug)]
+pub struct CorpusRepeats {
+    /// Every sentence form of every fact.
+    pub prose: usize,
+    /// Every fact asked and answered in a transcript, per language.
+    pub dialogue: usize,
+    /// Every glossary entry in a word list, and misspelt in a spelling note.
+    pub glossary: usize,
+}
+
+/// The pretraining corpus: prose, transcripts, word lists and spelling notes, shuffled
+/// together from `seed`.
+pub fn knowledge_corpus(seed: u64, repeats: CorpusRepeats) -> Vec<Document> {
+    let mut documents = generate_corpus(seed, repeats.prose);
+    documents.extend(generate_dialogues(seed, repeats.dialogue));
+    documents.extend(glossary::generate_glossary(seed, repeats.glossary));
     yushan_rng::SplitMix64::new(seed.wrapping_add(1)).shuffle(&mut documents);
     documents
 }
 
 pub use facts::{FACTS, Fact, Kind, Scope};
 pub use prose::{Document, generate_corpus, sentences};
-pub use questions::{QuestionItem, answer_sentence, question_for, shortcut_lesson};
+pub use questions::{QuestionItem, answer_sentence, question_en, question_for, shortcut_lesson, transfer_lesson};

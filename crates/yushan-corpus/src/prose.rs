@@ -4,6 +4,7 @@
 use yushan_rng::SplitMix64;
 
 use crate::facts::{FACTS, Fact, Kind, WORLD};
+use crate::glossary::{glossed_en, glossed_zh};
 
 /// A short text of a few sentences, all in one language.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,11 +42,13 @@ pub fn sentences(fact: &Fact) -> (Vec<String>, Vec<String>) {
             format!("{a_zh}，{s_zh}的首都，也是{s_zh}重要的城市。"),
             format!("{s_zh}的首都在哪裡呢？在{a_zh}。"),
             format!("{s_zh}的首都是哪裡呢？{s_zh}的首都是{a_zh}。"),
+            format!("{s_zh}的首都是{}。", glossed_zh(fact)),
         ];
         let en = vec![
             format!("The capital of {} is {a_en}.", fact.scope.en),
             format!("{a_en} is the capital of {}.", fact.scope.en),
             format!("{} capital city is {a_en}.", possessive_en(fact)),
+            format!("The capital of {} is {}.", fact.scope.en, glossed_en(fact)),
         ];
         return (zh, en.into_iter().map(one_full_stop).collect());
     };
@@ -59,11 +62,14 @@ pub fn sentences(fact: &Fact) -> (Vec<String>, Vec<String>) {
         // second form restates the subject, as an answer in a conversation does.
         format!("{s_zh}{p_zh}是哪一{}呢？答案是{a_zh}。", fact.kind.measure_word()),
         format!("{s_zh}{p_zh}是哪一{}呢？{s_zh}{p_zh}是{a_zh}。", fact.kind.measure_word()),
+        // The name glossed in the other language, as encyclopedias write it.
+        format!("{}是{s_zh}{p_zh}。", glossed_zh(fact)),
     ];
     let mut en = vec![
         format!("{} is the {p_en} {}.", capitalise(a_en), scope_en(fact)),
         format!("The {p_en} {} is {a_en}.", scope_en(fact)),
         format!("{} {p_en} is {a_en}.", possessive_en(fact)),
+        format!("{} is the {p_en} {}.", capitalise(&glossed_en(fact)), scope_en(fact)),
     ];
     if let Some((f_zh, f_en)) = fact.figure {
         zh.push(format!("{a_zh}{f_zh}，是{s_zh}{p_zh}。"));
@@ -112,6 +118,7 @@ pub fn generate_corpus(seed: u64, repeats: usize) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::glossary::bare_name;
 
     /// Which facts' answers a sentence names, by (kind, scope) groups: a sentence about a fact
     /// must contain that fact's answer and no other answer for the same question.
@@ -127,7 +134,7 @@ mod tests {
                 }
             }
             for s in &en {
-                assert!(s.to_lowercase().contains(&fact.answer_en.to_lowercase()), "fact {i}: {s}");
+                assert!(s.to_lowercase().contains(&bare_name(fact.answer_en).to_lowercase()), "fact {i}: {s}");
             }
             for (j, other) in FACTS.iter().enumerate() {
                 if j != i && other.kind == fact.kind && other.scope == fact.scope {

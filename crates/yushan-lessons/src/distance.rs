@@ -10,7 +10,11 @@ use yushan_train::TrainError;
 pub async fn relative_change(before: &Model, after: &Model) -> Result<f64, TrainError> {
     let (a, b) = (flat_weights(before), flat_weights(after));
     if a.len() != b.len() {
-        return Err(TrainError::Config(format!("the models differ in shape ({} vs {} weight tensors)", a.len(), b.len())));
+        return Err(TrainError::Config(format!(
+            "the models differ in shape ({} vs {} weight tensors)",
+            a.len(),
+            b.len()
+        )));
     }
     let mut diff: Option<Tensor<1>> = None;
     let mut base: Option<Tensor<1>> = None;
@@ -20,8 +24,14 @@ pub async fn relative_change(before: &Model, after: &Model) -> Result<f64, Train
         }
         let d = (y - x.clone()).square().sum();
         let n = x.square().sum();
-        diff = Some(match diff { Some(acc) => acc + d, None => d });
-        base = Some(match base { Some(acc) => acc + n, None => n });
+        diff = Some(match diff {
+            Some(acc) => acc + d,
+            None => d,
+        });
+        base = Some(match base {
+            Some(acc) => acc + n,
+            None => n,
+        });
     }
     let (Some(diff), Some(base)) = (diff, base) else { return Ok(0.0) };
     let both = Tensor::cat(vec![diff, base], 0);

@@ -3,12 +3,37 @@
 //! Front ends (the `yushan lesson` command, the page) supply the model and the data and show
 //! the report; the experiment itself lives here once.
 
+pub mod compare;
 pub mod distance;
+pub mod lora_vs_full;
 pub mod qa;
 pub mod role_tags;
 mod run;
 pub mod shortcut;
+pub mod transfer;
 
-pub use qa::{AnswerCheck, QaItem, parse_lesson, score_answers};
+pub use compare::{ArmReport, TrainingMemory, find_arm};
+pub use lora_vs_full::{LoraVsFullReport, LoraVsFullSpec, run_lora_vs_full};
+pub use qa::{AnswerCheck, QaItem, parse_lesson, parse_pairs, parse_questions, score_answers};
 pub use role_tags::{RoleTagsReport, RoleTagsSpec, run_role_tags};
 pub use shortcut::{ShortcutArm, ShortcutReport, ShortcutSpec, run_shortcut};
+pub use transfer::{TransferData, TransferReport, TransferSpec, run_transfer};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A misspelt setting (from the page's link, say) must be refused, not run with the default.
+    #[test]
+    fn every_lesson_spec_refuses_a_field_it_does_not_have() {
+        fn refused<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
+            serde_json::from_str::<T>(json).unwrap_err().to_string()
+        }
+        assert!(refused::<ShortcutSpec>(r#"{"lora_step": 1}"#).contains("unknown field `lora_step`"));
+        assert!(refused::<RoleTagsSpec>(r#"{"scratch_steps": 1}"#).contains("unknown field `scratch_steps`"));
+        assert!(refused::<LoraVsFullSpec>(r#"{"steps": 1, "full_steps": 1}"#).contains("unknown field `full_steps`"));
+        assert!(refused::<TransferSpec>(r#"{"lr": 1e-3, "lora_lr": 1e-3}"#).contains("unknown field `lora_lr`"));
+        let spec: TransferSpec = serde_json::from_str(r#"{"steps": 2}"#).unwrap();
+        assert_eq!(spec, TransferSpec { steps: 2, ..TransferSpec::default() });
+    }
+}

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use yushan_data::Conversation;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QaItem {
     pub question: String,
     /// The reference answer, used as the assistant turn when the item is trained on.
@@ -19,16 +20,16 @@ impl QaItem {
         Self { question: question.into(), answer: answer.into(), accept: Vec::new() }
     }
 
-    /// A training pair. An answer that restates the question (「臺灣最高的山是哪一座？」 →
-    /// 「臺灣最高的山是玉山。」) is recognised by its name (玉山), so that a model repeating it in
-    /// another sentence (「世界最高的山是玉山。」) is seen to repeat a training answer.
+    /// A training pair, recognised by the name it answers with: 「玉山。」 → 玉山, "Mount Fuji." →
+    /// Mount Fuji, 「臺灣最高的山是玉山。」 (an answer that restates the question) → 玉山; so that a
+    /// model writing that name in another sentence (「世界最高的山是玉山。」) is seen to repeat a
+    /// training answer.
     pub fn from_pair(question: impl Into<String>, answer: impl Into<String>) -> Self {
         let mut item = Self::new(question, answer);
         let prefix = item.statement_prefix();
-        if prefix.len() < item.question.len()
-            && let Some(name) = item.answer.strip_prefix(prefix).map(|rest| rest.trim_end_matches(['。', '.']))
-            && !name.is_empty()
-        {
+        let rest = if prefix.len() < item.question.len() { item.answer.strip_prefix(prefix) } else { None };
+        let name = rest.unwrap_or(&item.answer).trim_end_matches(['。', '.']);
+        if !name.is_empty() && name != item.answer {
             item.accept = vec![name.to_string()];
         }
         item
@@ -85,25 +86,35 @@ pub fn score_answers(items: &[QaItem], answers: &[String], training: &[QaItem]) 
 /// (the format the page's editor opens), `heldout` one `{"question","answer","accept"}` a line.
 /// Errors name the file and the line.
 pub fn parse_lesson(train: &str, heldout: &str) -> Result<(Vec<QaItem>, Vec<QaItem>), String> {
-    let conversations = yushan_data::parse_jsonl(train).map_err(|e| format!("train.jsonl: {e}"))?;
-    let train = conversations
+    Ok((parse_pairs("train.jsonl", train)?, parse_questions("heldout.jsonl", heldout)?))
+}
+
+/// Chat JSONL of single question-answer pairs, as training items; `file` names it in errors.
+pub fn parse_pairs(file: &str, text: &str) -> Result<Vec<QaItem>, String> {
+    let import = yushan_data::parse_jsonl_lenient(text);
+    if !import.errors.is_empty() {
+        return Err(format!("{file}: {}", yushan_data::JsonlErrors(import.errors)));
+    }
+    import
+        .conversations
         .into_iter()
-        .enumerate()
-        .map(|(i, c)| match c.messages.as_slice() {
+        .map(|(line, c)| match c.messages.as_slice() {
             [user, assistant] => Ok(QaItem::from_pair(&user.content, &assistant.content)),
-            _ => Err(format!("train.jsonl: conversation {} must be one question and one answer", i + 1)),
+            _ => Err(format!("{file} line {line}: must be one question and one answer")),
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let heldout = heldout
-        .lines()
+        .collect()
+}
+
+/// One `{"question","answer","accept"}` a line (blank lines skipped); `file` names it in errors.
+pub fn parse_questions(file: &str, text: &str) -> Result<Vec<QaItem>, String> {
+    text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             serde_json::from_str::<QaItem>(l)
-                .map_err(|e| format!("heldout.jsonl line {}: expected {{\"question\", \"answer\", \"accept\"}}: {e}", i + 1))
+                .map_err(|e| format!("{file} line {}: expected {{\"question\", \"answer\", \"accept\"}}: {e}", i + 1))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((train, heldout))
+        .collect()
 }
 
 pub fn share(checks: &[AnswerCheck], f: impl Fn(&AnswerCheck) -> bool) -> f64 {
@@ -131,5 +142,28 @@ mod tests {
         assert!(!checks[0].correct && checks[0].copies_training_answer);
         assert!(checks[1].correct && !checks[1].copies_training_answer);
         assert_eq!(share(&checks, |c| c.copies_training_answer), 0.5);
+    }
+
+    #[test]
+    fn a_training_pair_is_known_by_the_name_it_answers_with() {
+        assert_eq!(QaItem::from_pair("臺灣最高的山是哪一座？", "玉山。").accept, ["玉山"]);
+        assert_eq!(QaItem::from_pair("What is the highest mountain in Japan?", "Mount Fuji.").accept, ["Mount Fuji"]);
+        assert!(QaItem::from_pair("誰？", "我").accept.is_empty());
+        assert!(QaItem::from_pair("日本最高的山是哪一座？", "富士山。").is_correct("富士山，高 3,776 公尺"));
+    }
+
+    #[test]
+    fn bad_lines_are_named_by_file_and_line() {
+        let pair = r#"{"messages":[{"role":"user","content":"a？"},{"role":"assistant","content":"b。"}]}"#;
+        let three = r#"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]}"#;
+        assert_eq!(parse_pairs("train-en.jsonl", &format!("{pair}\n\n{pair}\n")).unwrap().len(), 2);
+        let e = parse_pairs("train-en.jsonl", &format!("{pair}\n\n{three}\n")).unwrap_err();
+        assert!(e.starts_with("train-en.jsonl line 3:"), "{e}");
+        let e = parse_pairs("train-zh.jsonl", &format!("{pair}\nnot json\n")).unwrap_err();
+        assert!(e.starts_with("train-zh.jsonl: line 2"), "{e}");
+        let ok = r#"{"question":"日本最高的山是哪一座？","answer":"富士山","accept":["富士山","Mount Fuji"]}"#;
+        assert_eq!(parse_questions("heldout.jsonl", ok).unwrap()[0].accept.len(), 2);
+        let e = parse_questions("heldout.jsonl", &format!("{ok}\n{}", ok.replace("accept", "acept"))).unwrap_err();
+        assert!(e.starts_with("heldout.jsonl line 2:") && e.contains("acept"), "{e}");
     }
 }

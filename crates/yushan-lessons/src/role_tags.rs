@@ -11,8 +11,12 @@ use yushan_train::{StepEvent, StopReason, TrainError};
 use crate::qa::QaItem;
 use crate::run::{LessonRun, greedy_answers};
 
+/// The arms, by the tag of their training steps.
+pub const WITH_TAGS: &str = "with tags";
+pub const WITHOUT_TAGS: &str = "without tags";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RoleTagsSpec {
     pub batch_size: usize,
     pub steps: usize,
@@ -77,10 +81,11 @@ pub async fn run_role_tags(
     mut on_step: impl FnMut(&str, &StepEvent),
 ) -> Result<RoleTagsReport, TrainError> {
     let mut arms = Vec::new();
-    for (name, template) in [("with tags", Template::Plain), ("without tags", Template::NoTags)] {
+    for (name, template) in [(WITH_TAGS, Template::Plain), (WITHOUT_TAGS, Template::NoTags)] {
         let run = LessonRun { template, batch_size: spec.batch_size, seed: spec.seed };
         let config = run.train_config(Some(spec.lora.clone()), spec.steps, spec.lr);
-        let (model, loss) = run.fine_tune(pretrained.clone(), tokenizer, train, config, device, |e| on_step(name, e)).await?;
+        let (model, loss) =
+            run.fine_tune(pretrained.clone(), tokenizer, train, config, device, |e| on_step(name, e)).await?;
         let samples: Vec<Generated> = greedy_answers(&model, tokenizer, template, probe, spec.max_answer_tokens)
             .await?
             .into_iter()

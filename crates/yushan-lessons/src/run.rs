@@ -1,5 +1,6 @@
 //! What every lesson does the same way: fine-tune a model on question-answer pairs with the
-//! lessons' training settings, and ask it questions greedily.
+//! lessons' training settings, ask it questions greedily, and ask it to complete statements as
+//! plain text.
 
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Template, encode_conversation};
@@ -83,4 +84,26 @@ pub(crate) async fn greedy_answers(
         out.push(answer(model, tokenizer, template, None, &q.question, &sampling, |_| {}).await?);
     }
     Ok(out)
+}
+
+/// Share of `items` whose statement prefix the model completes with the right answer as plain
+/// text, with no chat template ("世界最深的海溝是" → 馬里亞納海溝): what it knows as prose.
+pub(crate) async fn completion_share(
+    model: &Model,
+    tokenizer: &ChatTokenizer,
+    items: &[QaItem],
+    max_tokens: usize,
+) -> Result<f64, TrainError> {
+    let sampling = SamplingConfig { max_new_tokens: max_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
+    let stop: Vec<u32> = tokenizer.token_id(yushan_data::END_OF_TEXT).into_iter().collect();
+    let mut right = 0;
+    for item in items {
+        let prompt = tokenizer.encode(item.statement_prefix());
+        let generation = yushan_train::generate(model, &prompt, &stop, &sampling, |_| {}).await?;
+        let text = tokenizer.decode(&generation.tokens);
+        // Only the first clause counts: the model goes on to state other facts after it.
+        let first = text.split(['。', '，', '.']).next().unwrap_or("");
+        right += usize::from(item.is_correct(first));
+    }
+    Ok(right as f64 / items.len().max(1) as f64)
 }

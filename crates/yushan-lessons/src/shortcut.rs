@@ -3,19 +3,25 @@
 //! 最 about other facts, (a) has only learnt the surface pattern and answers with a training
 //! answer; (b) has learnt how to answer and answers from what pretraining taught it.
 
-use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use yushan_data::{ChatTokenizer, Template};
 use yushan_model::{LoraConfig, LoraTarget, Model};
-use yushan_train::{SamplingConfig, StepEvent, TrainError};
+use yushan_train::{StepEvent, TrainError};
 
-use crate::distance::relative_change;
-use crate::qa::{AnswerCheck, QaItem, score_answers, share};
-use crate::run::{LessonRun, greedy_answers};
+use crate::compare::{Arm, ArmReport, Comparison, Start, Tuning, compare};
+use crate::qa::{AnswerCheck, QaItem};
+use crate::run::completion_share;
+
+/// Where the lesson's files live in the repository: train.jsonl and heldout.jsonl.
+pub const DATA_DIR: &str = "lessons/shortcut";
+
+/// The arms, by the tag of their training steps: (a) from random weights, (b) LoRA.
+pub const SCRATCH: &str = "scratch";
+pub const LORA: &str = "lora";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ShortcutSpec {
     pub template: Template,
     pub batch_size: usize,
@@ -38,8 +44,9 @@ impl Default for ShortcutSpec {
             scratch_steps: 300,
             scratch_lr: 3e-3,
             // Gentle enough to keep what pretraining taught (measured on models/knowledge, 8
-            // pairs: q,k,v,o at 1e-3 for 100 steps moved the weights 3.1% and answered 83% of
-            // the held-out questions; at 3e-3, 6.6% and 69%).
+            // pairs, q,k,v,o; held-out right after 100 steps: 59% at 1e-3, 38% at 3e-4, 48% at
+            // 2e-3; at 5e-4, 62% after 100 steps and 69% after 150: differences of 2-3 of the 29
+            // questions, so the lessons keep one setting).
             lora_steps: 100,
             lora_lr: 1e-3,
             lora: LoraConfig::new(8, 16.0, &[LoraTarget::Q, LoraTarget::K, LoraTarget::V, LoraTarget::O]),
@@ -77,7 +84,21 @@ pub struct ShortcutReport {
     pub pretrained_lora: ShortcutArm,
 }
 
-/// Runs both arms. `on_step` receives each training step, tagged "scratch" or "lora".
+impl ShortcutArm {
+    fn new(name: &str, arm: ArmReport) -> Self {
+        Self {
+            name: name.to_string(),
+            trainable_params: arm.trainable_params,
+            final_loss: arm.final_loss.unwrap_or(f32::NAN),
+            accuracy: arm.accuracy,
+            shortcut_share: arm.shortcut_share,
+            relative_change: arm.relative_change,
+            answers: arm.answers,
+        }
+    }
+}
+
+/// Runs both arms. `on_step` receives each training step, tagged [`SCRATCH`] or [`LORA`].
 pub async fn run_shortcut(
     pretrained: &Model,
     tokenizer: &ChatTokenizer,
@@ -85,93 +106,35 @@ pub async fn run_shortcut(
     heldout: &[QaItem],
     spec: &ShortcutSpec,
     device: &Device,
-    mut on_step: impl FnMut(&str, &StepEvent),
+    on_step: impl FnMut(&str, &StepEvent),
 ) -> Result<ShortcutReport, TrainError> {
     let pretrained_completes = completion_share(pretrained, tokenizer, heldout, spec.max_answer_tokens).await?;
-    let scratch_start = Model::init(&pretrained.config, spec.seed.wrapping_add(1), device);
-    let run = LessonRun { template: spec.template, batch_size: spec.batch_size, seed: spec.seed };
-    let scratch_config = run.train_config(None, spec.scratch_steps, spec.scratch_lr);
-    let (model, loss) = run.fine_tune(scratch_start.clone(), tokenizer, train, scratch_config, device, |e| on_step("scratch", e)).await?;
-    let from_scratch = evaluate(
-        "from scratch",
-        &model,
-        model.num_params(),
-        loss,
-        relative_change(&scratch_start, &model).await?,
-        tokenizer,
-        train,
-        heldout,
-        spec,
-    )
-    .await?;
-
-    let lora_config = run.train_config(Some(spec.lora.clone()), spec.lora_steps, spec.lora_lr);
-    let (model, loss) = run.fine_tune(pretrained.clone(), tokenizer, train, lora_config, device, |e| on_step("lora", e)).await?;
-    let trainable = model.trainable_params();
-    let merged = model.clone().merge_lora();
-    let pretrained_lora = evaluate(
-        "pretrained + LoRA",
-        &model,
-        trainable,
-        loss,
-        relative_change(pretrained, &merged).await?,
-        tokenizer,
-        train,
-        heldout,
-        spec,
-    )
-    .await?;
-
+    let arms = [
+        Arm {
+            key: SCRATCH,
+            start: Start::Random { seed: spec.seed.wrapping_add(1) },
+            tuning: Tuning::Full,
+            train,
+            steps: spec.scratch_steps,
+            lr: spec.scratch_lr,
+        },
+        Arm {
+            key: LORA,
+            start: Start::Pretrained,
+            tuning: Tuning::Lora(spec.lora.clone()),
+            train,
+            steps: spec.lora_steps,
+            lr: spec.lora_lr,
+        },
+    ];
+    let comparison = Comparison::new(spec.template, spec.batch_size, spec.seed, spec.max_answer_tokens, heldout, train);
+    let reports = compare(pretrained, tokenizer, &arms, &comparison, device, on_step).await?;
+    let [from_scratch, pretrained_lora] = <[ArmReport; 2]>::try_from(reports).expect("one report per arm");
     Ok(ShortcutReport {
         train_pairs: train.len(),
         heldout_questions: heldout.len(),
         pretrained_completes,
-        from_scratch,
-        pretrained_lora,
-    })
-}
-
-/// Share of `items` whose statement prefix the model completes with the right answer.
-async fn completion_share(model: &Model, tokenizer: &ChatTokenizer, items: &[QaItem], max_tokens: usize) -> Result<f64, TrainError> {
-    let sampling = SamplingConfig { max_new_tokens: max_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 };
-    let stop: Vec<u32> = tokenizer.token_id(yushan_data::END_OF_TEXT).into_iter().collect();
-    let mut right = 0;
-    for item in items {
-        let prompt = tokenizer.encode(item.statement_prefix());
-        let generation = yushan_train::generate(model, &prompt, &stop, &sampling, |_| {}).await?;
-        let text = tokenizer.decode(&generation.tokens);
-        // Only the first clause counts: the model goes on to state other facts after it.
-        let first = text.split(['。', '，', '.']).next().unwrap_or("");
-        right += usize::from(item.is_correct(first));
-    }
-    Ok(right as f64 / items.len().max(1) as f64)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn evaluate(
-    name: &str,
-    model: &Model,
-    trainable_params: usize,
-    final_loss: f32,
-    relative_change: f64,
-    tokenizer: &ChatTokenizer,
-    train: &[QaItem],
-    heldout: &[QaItem],
-    spec: &ShortcutSpec,
-) -> Result<ShortcutArm, TrainError> {
-    let answers: Vec<String> = greedy_answers(model, tokenizer, spec.template, heldout, spec.max_answer_tokens)
-        .await?
-        .into_iter()
-        .map(|(text, _)| text.trim().to_string())
-        .collect();
-    let checks = score_answers(heldout, &answers, train);
-    Ok(ShortcutArm {
-        name: name.to_string(),
-        trainable_params,
-        final_loss,
-        accuracy: share(&checks, |c| c.correct),
-        shortcut_share: share(&checks, |c| c.copies_training_answer),
-        relative_change,
-        answers: checks,
+        from_scratch: ShortcutArm::new("from scratch", from_scratch),
+        pretrained_lora: ShortcutArm::new("pretrained + LoRA", pretrained_lora),
     })
 }

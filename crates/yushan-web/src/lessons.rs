@@ -1,7 +1,8 @@
 //! The lessons in the page: the pretrained model and a lesson's files come from JS, the
-//! experiment itself is yushan-lessons' (`run_shortcut`, `run_role_tags`), run on the page's
-//! GPU, and the report comes back together with a summary the page draws as two tables: one
-//! column of figures per arm, and one row per question asked with each arm's answer.
+//! experiment itself is yushan-lessons' (`run_shortcut`, `run_lora_vs_full`, …), run on the
+//! page's GPU, and the report comes back together with a summary the page draws as two tables:
+//! one column of figures per arm, and one row per question asked with each arm's answer. The
+//! arms' keys come from yushan-lessons; the page reads them from `lesson_plan` and the summary.
 //!
 //! The page runs lessons in a worker of their own (web/lessons.js), so a lesson never touches
 //! the studio's model or run, and Stop can end the worker at once.
@@ -10,16 +11,18 @@
 //! run and summarised) and one entry in web/lessons.js.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use burn::module::Module;
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use yushan_data::ChatTokenizer;
-use yushan_lessons::role_tags::RoleTagsArm;
+use yushan_lessons::role_tags::{RoleTagsArm, WITH_TAGS, WITHOUT_TAGS};
 use yushan_lessons::{
-    QaItem, RoleTagsReport, RoleTagsSpec, ShortcutArm, ShortcutReport, ShortcutSpec, parse_lesson, run_role_tags,
-    run_shortcut,
+    ArmReport, LoraVsFullReport, LoraVsFullSpec, QaItem, RoleTagsReport, RoleTagsSpec, ShortcutArm, ShortcutReport,
+    ShortcutSpec, TransferData, TransferReport, TransferSpec, lora_vs_full, parse_lesson, run_lora_vs_full,
+    run_role_tags, run_shortcut, run_transfer, shortcut, transfer,
 };
 use yushan_model::{Model, ModelConfig};
 use yushan_train::StepEvent;
@@ -33,15 +36,21 @@ pub enum Lesson {
     Shortcut,
     /// The same pairs with and without role tags: does the model stop after its answer?
     RoleTags,
+    /// The shortcut lesson's adapter vs training every weight, on the same pairs.
+    LoraVsFull,
+    /// 舉一反三: English pairs, Chinese questions about other facts.
+    Transfer,
 }
 
 impl Lesson {
-    pub const ALL: [Lesson; 2] = [Lesson::Shortcut, Lesson::RoleTags];
+    pub const ALL: [Lesson; 4] = [Lesson::Shortcut, Lesson::RoleTags, Lesson::LoraVsFull, Lesson::Transfer];
 
     pub fn name(self) -> &'static str {
         match self {
             Lesson::Shortcut => "shortcut",
             Lesson::RoleTags => "role-tags",
+            Lesson::LoraVsFull => "lora-vs-full",
+            Lesson::Transfer => "transfer",
         }
     }
 
@@ -49,22 +58,26 @@ impl Lesson {
         Self::ALL.into_iter().find(|l| l.name() == name)
     }
 
-    /// The arms in the order they train, by the tag `on_step` gives their steps.
-    pub fn arms(self) -> [&'static str; 2] {
+    /// The arms in the order they run, by the tag `on_step` gives their steps.
+    pub fn arms(self) -> &'static [&'static str] {
         match self {
-            Lesson::Shortcut => ["scratch", "lora"],
-            Lesson::RoleTags => ["with tags", "without tags"],
+            Lesson::Shortcut => &[shortcut::SCRATCH, shortcut::LORA],
+            Lesson::RoleTags => &[WITH_TAGS, WITHOUT_TAGS],
+            Lesson::LoraVsFull => &[lora_vs_full::LORA, lora_vs_full::FULL],
+            Lesson::Transfer => &[transfer::UNTUNED, transfer::ENGLISH, transfer::CHINESE],
         }
     }
 }
 
 /// A lesson's settings: the lesson's own spec, any subset of its fields from JS (the rest keep
-/// the lesson's defaults, which are the CLI's).
+/// the lesson's defaults, which are the CLI's; a field the spec does not have is refused).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum LessonSpec {
     Shortcut(ShortcutSpec),
     RoleTags(RoleTagsSpec),
+    LoraVsFull(LoraVsFullSpec),
+    Transfer(TransferSpec),
 }
 
 impl LessonSpec {
@@ -72,6 +85,17 @@ impl LessonSpec {
         match lesson {
             Lesson::Shortcut => LessonSpec::Shortcut(ShortcutSpec::default()),
             Lesson::RoleTags => LessonSpec::RoleTags(RoleTagsSpec::default()),
+            Lesson::LoraVsFull => LessonSpec::LoraVsFull(LoraVsFullSpec::default()),
+            Lesson::Transfer => LessonSpec::Transfer(TransferSpec::default()),
+        }
+    }
+
+    pub fn lesson(&self) -> Lesson {
+        match self {
+            LessonSpec::Shortcut(_) => Lesson::Shortcut,
+            LessonSpec::RoleTags(_) => Lesson::RoleTags,
+            LessonSpec::LoraVsFull(_) => Lesson::LoraVsFull,
+            LessonSpec::Transfer(_) => Lesson::Transfer,
         }
     }
 
@@ -79,26 +103,39 @@ impl LessonSpec {
         match self {
             LessonSpec::Shortcut(s) => s.seed,
             LessonSpec::RoleTags(s) => s.seed,
+            LessonSpec::LoraVsFull(s) => s.seed,
+            LessonSpec::Transfer(s) => s.seed,
         }
     }
 
-    /// Training steps of each arm, in the order the arms train.
-    pub fn steps(&self) -> [usize; 2] {
+    /// Training steps of each arm, in the order the arms run; `None` for an arm that does not
+    /// train (the pretrained model asked as it is).
+    pub fn steps(&self) -> Vec<Option<usize>> {
         match self {
-            LessonSpec::Shortcut(s) => [s.scratch_steps, s.lora_steps],
-            LessonSpec::RoleTags(s) => [s.steps, s.steps],
+            LessonSpec::Shortcut(s) => vec![Some(s.scratch_steps), Some(s.lora_steps)],
+            LessonSpec::RoleTags(s) => vec![Some(s.steps); 2],
+            LessonSpec::LoraVsFull(s) => vec![Some(s.steps); 2],
+            LessonSpec::Transfer(s) => vec![None, Some(s.steps), Some(s.steps)],
         }
+    }
+
+    /// Each arm's key and steps, in the order they run: what the page shows before a run.
+    pub fn plan(&self) -> Vec<ArmPlan> {
+        let arms = self.lesson().arms();
+        arms.iter().zip(self.steps()).map(|(&key, steps)| ArmPlan { key, steps }).collect()
     }
 
     /// Refuses settings the lesson cannot run with, before anything is loaded.
     pub fn check(&self) -> Result<(), String> {
         let steps = self.steps();
-        if steps.contains(&0) {
-            return Err(format!("every arm needs at least one training step (got {steps:?})"));
+        if steps.contains(&Some(0)) {
+            return Err(format!("every arm that trains needs at least one training step (got {steps:?})"));
         }
         let (batch, tokens) = match self {
             LessonSpec::Shortcut(s) => (s.batch_size, s.max_answer_tokens),
             LessonSpec::RoleTags(s) => (s.batch_size, s.max_answer_tokens),
+            LessonSpec::LoraVsFull(s) => (s.batch_size, s.max_answer_tokens),
+            LessonSpec::Transfer(s) => (s.batch_size, s.max_answer_tokens),
         };
         if batch == 0 || tokens == 0 {
             return Err("batch_size and max_answer_tokens must be at least 1".into());
@@ -107,7 +144,16 @@ impl LessonSpec {
     }
 }
 
-/// How a figure is shown: a share (0..1, as a percentage), a count, a relative change, a loss.
+/// One arm of a lesson as the page shows it before a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ArmPlan {
+    pub key: &'static str,
+    /// `None`: the arm does not train.
+    pub steps: Option<usize>,
+}
+
+/// How a figure is shown: a share (0..1, as a percentage), a count, a relative change, a loss,
+/// milliseconds, bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
@@ -115,6 +161,8 @@ pub enum MetricKind {
     Count,
     Ratio,
     Loss,
+    Ms,
+    Bytes,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -160,9 +208,112 @@ pub struct LessonSummary {
     /// Figures about the lesson as a whole (e.g. what the pretrained model knew before).
     pub notes: Vec<Metric>,
     pub arms: Vec<ArmSummary>,
-    /// What ✓ means in `rows`: `correct` or `stopped`.
+    /// What ✓ means in `rows`: `correct`, `correct_either` (in either language) or `stopped`.
     pub check: &'static str,
     pub rows: Vec<AnswerRow>,
+}
+
+/// A figure every compared arm has ([`ArmReport`]), by its field name in the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Figure {
+    Accuracy,
+    ShortcutShare,
+    StopShare,
+    TrainableParams,
+    MedianStepMs,
+    Memory,
+    RelativeChange,
+    Completes,
+    FinalLoss,
+}
+
+impl Figure {
+    /// The figure of `arm`; `None` where the arm has none (one that does not train has no loss).
+    fn of(self, arm: &ArmReport) -> Option<Metric> {
+        use MetricKind::*;
+        let (key, kind, value) = match self {
+            Figure::Accuracy => ("accuracy", Share, Some(arm.accuracy)),
+            Figure::ShortcutShare => ("shortcut_share", Share, Some(arm.shortcut_share)),
+            Figure::StopShare => ("stop_share", Share, Some(arm.stop_share)),
+            Figure::TrainableParams => ("trainable_params", Count, Some(arm.trainable_params as f64)),
+            Figure::MedianStepMs => ("median_step_ms", Ms, arm.median_step_ms),
+            Figure::Memory => ("memory", Bytes, arm.memory.map(|m| m.total as f64)),
+            Figure::RelativeChange => ("relative_change", Ratio, Some(arm.relative_change)),
+            Figure::Completes => ("completes", Share, arm.completes),
+            Figure::FinalLoss => ("final_loss", Loss, arm.final_loss.map(f64::from)),
+        };
+        value.map(|v| metric(key, kind, v))
+    }
+}
+
+/// A row per held-out question, with each arm's answer marked right or wrong.
+fn answer_rows(arms: &[&ArmReport]) -> Vec<AnswerRow> {
+    let Some(first) = arms.first() else { return Vec::new() };
+    (0..first.answers.len())
+        .map(|i| AnswerRow {
+            question: first.answers[i].question.clone(),
+            expected: first.answers[i].expected.clone(),
+            answers: arms
+                .iter()
+                .map(|a| ArmAnswer { text: a.answers[i].answer.clone(), ok: a.answers[i].correct })
+                .collect(),
+        })
+        .collect()
+}
+
+const LORA_VS_FULL_FIGURES: [Figure; 8] = [
+    Figure::TrainableParams,
+    Figure::MedianStepMs,
+    Figure::Memory,
+    Figure::Accuracy,
+    Figure::ShortcutShare,
+    Figure::RelativeChange,
+    Figure::Completes,
+    Figure::FinalLoss,
+];
+
+pub fn summarize_lora_vs_full(report: &LoraVsFullReport, seed: u64) -> LessonSummary {
+    LessonSummary {
+        lesson: Lesson::LoraVsFull.name(),
+        seed,
+        train_pairs: report.train_pairs,
+        notes: vec![metric("pretrained_completes", MetricKind::Share, report.pretrained_completes)],
+        arms: report
+            .arms
+            .iter()
+            .map(|a| ArmSummary { key: a.key, metrics: LORA_VS_FULL_FIGURES.iter().filter_map(|f| f.of(a)).collect() })
+            .collect(),
+        check: "correct",
+        rows: answer_rows(&report.arms.iter().collect::<Vec<_>>()),
+    }
+}
+
+pub fn summarize_transfer(report: &TransferReport, seed: u64) -> LessonSummary {
+    let arms: Vec<&ArmReport> = report.arms.iter().map(|a| &a.arm).collect();
+    LessonSummary {
+        lesson: Lesson::Transfer.name(),
+        seed,
+        train_pairs: report.train_pairs,
+        notes: Vec::new(),
+        arms: report
+            .arms
+            .iter()
+            .map(|a| {
+                let figures = |list: &[Figure]| list.iter().filter_map(|f| f.of(&a.arm)).collect::<Vec<_>>();
+                let mut metrics = figures(&[Figure::Accuracy]);
+                metrics.push(metric("chinese_share", MetricKind::Share, a.chinese_share));
+                metrics.extend(figures(&[
+                    Figure::ShortcutShare,
+                    Figure::StopShare,
+                    Figure::TrainableParams,
+                    Figure::FinalLoss,
+                ]));
+                ArmSummary { key: a.arm.key, metrics }
+            })
+            .collect(),
+        check: "correct_either",
+        rows: answer_rows(&arms),
+    }
 }
 
 fn shortcut_arm(key: &'static str, arm: &ShortcutArm) -> ArmSummary {
@@ -185,7 +336,7 @@ pub fn summarize_shortcut(report: &ShortcutReport, seed: u64) -> LessonSummary {
         seed,
         train_pairs: report.train_pairs,
         notes: vec![metric("pretrained_completes", MetricKind::Share, report.pretrained_completes)],
-        arms: vec![shortcut_arm("scratch", a), shortcut_arm("lora", b)],
+        arms: vec![shortcut_arm(shortcut::SCRATCH, a), shortcut_arm(shortcut::LORA, b)],
         check: "correct",
         rows: a
             .answers
@@ -215,14 +366,20 @@ fn role_tags_arm(key: &'static str, arm: &RoleTagsArm, trainable: usize) -> ArmS
 
 /// `probe`: the questions asked, in order (their expected answers go in the table);
 /// `trainable`: the adapter's size (both arms train the same adapter).
-pub fn summarize_role_tags(report: &RoleTagsReport, probe: &[QaItem], train_pairs: usize, trainable: usize, seed: u64) -> LessonSummary {
+pub fn summarize_role_tags(
+    report: &RoleTagsReport,
+    probe: &[QaItem],
+    train_pairs: usize,
+    trainable: usize,
+    seed: u64,
+) -> LessonSummary {
     let (a, b) = (&report.with_tags, &report.without_tags);
     LessonSummary {
         lesson: Lesson::RoleTags.name(),
         seed,
         train_pairs,
         notes: Vec::new(),
-        arms: vec![role_tags_arm("with tags", a, trainable), role_tags_arm("without tags", b, trainable)],
+        arms: vec![role_tags_arm(WITH_TAGS, a, trainable), role_tags_arm(WITHOUT_TAGS, b, trainable)],
         check: "stopped",
         rows: a
             .samples
@@ -242,8 +399,8 @@ pub fn summarize_role_tags(report: &RoleTagsReport, probe: &[QaItem], train_pair
 /// the training questions first), the first `limit` of them when `limit` is not 0.
 pub fn questions(lesson: Lesson, train: &[QaItem], heldout: &[QaItem], limit: usize) -> Vec<QaItem> {
     let all: Vec<QaItem> = match lesson {
-        Lesson::Shortcut => heldout.to_vec(),
         Lesson::RoleTags => train.iter().chain(heldout).cloned().collect(),
+        Lesson::Shortcut | Lesson::LoraVsFull | Lesson::Transfer => heldout.to_vec(),
     };
     let n = if limit == 0 { all.len() } else { limit.min(all.len()) };
     all.into_iter().take(n).collect()
@@ -282,33 +439,74 @@ fn lesson(name: &str) -> Result<Lesson, JsError> {
     })
 }
 
-/// `lesson`'s spec with the fields of `value` (any subset; `undefined` = the defaults).
+/// `lesson`'s spec with the fields of `value` (any subset; `undefined` = the defaults). A field
+/// the lesson's spec does not have is an error that names it, not silently ignored.
 fn spec_from_js(lesson: Lesson, value: JsValue) -> Result<LessonSpec, JsError> {
-    let given = !(value.is_undefined() || value.is_null());
-    let parse = |what: &str, e: serde_wasm_bindgen::Error| js_err(format!("{what} spec: {e}"));
-    let spec = match lesson {
-        Lesson::Shortcut if given => LessonSpec::Shortcut(serde_wasm_bindgen::from_value(value).map_err(|e| parse("shortcut", e))?),
-        Lesson::RoleTags if given => LessonSpec::RoleTags(serde_wasm_bindgen::from_value(value).map_err(|e| parse("role-tags", e))?),
-        _ => LessonSpec::default_for(lesson),
+    fn parse<T: serde::de::DeserializeOwned>(lesson: Lesson, value: JsValue) -> Result<T, JsError> {
+        let error = |e: &dyn std::fmt::Display| js_err(format!("{} spec: {e}", lesson.name()));
+        // Through JSON: serde-wasm-bindgen looks up only a struct's own fields, so it would never
+        // see (and could not refuse) a misspelt one.
+        let json: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| error(&e))?;
+        serde_json::from_value(json).map_err(|e| error(&e))
+    }
+    let spec = if value.is_undefined() || value.is_null() {
+        LessonSpec::default_for(lesson)
+    } else {
+        match lesson {
+            Lesson::Shortcut => LessonSpec::Shortcut(parse(lesson, value)?),
+            Lesson::RoleTags => LessonSpec::RoleTags(parse(lesson, value)?),
+            Lesson::LoraVsFull => LessonSpec::LoraVsFull(parse(lesson, value)?),
+            Lesson::Transfer => LessonSpec::Transfer(parse(lesson, value)?),
+        }
     };
     spec.check().map_err(js_err)?;
     Ok(spec)
 }
 
-/// The settings `run_lesson(name, …)` would use with `spec` (any subset of the lesson's spec):
-/// the page shows the steps and the seed before a run.
-#[wasm_bindgen]
-pub fn lesson_spec(name: &str, spec: JsValue) -> Result<JsValue, JsError> {
-    to_js(&spec_from_js(lesson(name)?, spec)?)
+#[derive(Serialize)]
+struct LessonPlan {
+    spec: LessonSpec,
+    arms: Vec<ArmPlan>,
 }
 
-/// A lesson's files as the page fetched them.
+/// What `run_lesson(name, …)` would run with `spec` (any subset of the lesson's spec): `{spec,
+/// arms: [{key, steps}]}`, the arms in the order they run (`steps` null for one that does not
+/// train). The page shows the arms, their steps and the seed before a run.
+#[wasm_bindgen]
+pub fn lesson_plan(name: &str, spec: JsValue) -> Result<JsValue, JsError> {
+    let spec = spec_from_js(lesson(name)?, spec)?;
+    to_js(&LessonPlan { arms: spec.plan(), spec })
+}
+
+/// A lesson's files as the page fetched them: the model's, and the lesson's data by file name.
 #[derive(Deserialize)]
 struct LessonFiles {
     config_json: String,
     tokenizer_json: String,
-    train_jsonl: String,
-    heldout_jsonl: String,
+    data: HashMap<String, String>,
+}
+
+impl LessonFiles {
+    fn data(&self, name: &str) -> Result<String, String> {
+        self.data.get(name).cloned().ok_or_else(|| format!("{name} was not given"))
+    }
+
+    /// The pairs of train.jsonl and the questions `lesson` asks (at most `limit`, 0 = all), for
+    /// the lessons on the shortcut lesson's files.
+    fn pairs_and_questions(&self, lesson: Lesson, limit: usize) -> Result<(Vec<QaItem>, Vec<QaItem>), JsError> {
+        let (train, heldout) = self
+            .data("train.jsonl")
+            .and_then(|train| parse_lesson(&train, &self.data("heldout.jsonl")?))
+            .map_err(js_err)?;
+        if train.is_empty() {
+            return Err(js_err("train.jsonl has no pairs"));
+        }
+        let asked = questions(lesson, &train, &heldout, limit);
+        if asked.is_empty() {
+            return Err(js_err("heldout.jsonl has no questions"));
+        }
+        Ok((train, asked))
+    }
 }
 
 #[derive(Serialize)]
@@ -319,14 +517,25 @@ struct LessonResult<'a, R: Serialize> {
     model_params: usize,
     summary: LessonSummary,
     /// The lesson's own report, as `yushan lesson NAME --json` prints it.
-    report: R,
+    report: &'a R,
 }
 
-/// Runs lesson `name` ("shortcut", "role-tags") on the page's GPU: `files` is `{config_json,
-/// tokenizer_json, train_jsonl, heldout_jsonl}`, `weights` the model's safetensors, `spec` any
-/// subset of the lesson's spec, `questions` how many questions to ask (0 = all).
-/// `on_step(arm, {step, total_steps, loss, …})` is called after every training step. Returns
-/// `{spec, questions, model_params, summary, report}`.
+fn result<R: Serialize>(
+    spec: &LessonSpec,
+    questions: usize,
+    model_params: usize,
+    summary: LessonSummary,
+    report: &R,
+) -> Result<JsValue, JsError> {
+    to_js(&LessonResult { spec, questions, model_params, summary, report })
+}
+
+/// Runs lesson `name` ("shortcut", "role-tags", "lora-vs-full", "transfer") on the page's GPU:
+/// `files` is `{config_json, tokenizer_json, data: {"train.jsonl": …, "heldout.jsonl": …}}` (the
+/// lesson's files by name), `weights` the model's safetensors, `spec` any subset of the lesson's
+/// spec, `questions` how many questions to ask (0 = all). `on_step(arm, {step, total_steps,
+/// loss, …})` is called after every training step. Returns `{spec, questions, model_params,
+/// summary, report}`.
 #[wasm_bindgen]
 pub async fn run_lesson(
     name: &str,
@@ -342,16 +551,10 @@ pub async fn run_lesson(
     let _running = Running::take()?;
     let device = gpu_device()?;
     let config = ModelConfig::from_json(&files.config_json).map_err(|e| js_err(format!("config.json: {e}")))?;
-    let tokenizer = ChatTokenizer::from_json(&files.tokenizer_json).map_err(|e| js_err(format!("tokenizer.json: {e}")))?;
-    let model = Model::from_safetensors(&config, weights, &device).map_err(|e| js_err(format!("model.safetensors: {e}")))?;
-    let (train, heldout) = parse_lesson(&files.train_jsonl, &files.heldout_jsonl).map_err(js_err)?;
-    if train.is_empty() {
-        return Err(js_err("train.jsonl has no pairs"));
-    }
-    let asked = self::questions(lesson, &train, &heldout, questions);
-    if asked.is_empty() {
-        return Err(js_err("heldout.jsonl has no questions"));
-    }
+    let tokenizer =
+        ChatTokenizer::from_json(&files.tokenizer_json).map_err(|e| js_err(format!("tokenizer.json: {e}")))?;
+    let model =
+        Model::from_safetensors(&config, weights, &device).map_err(|e| js_err(format!("model.safetensors: {e}")))?;
     let step = |arm: &str, e: &StepEvent| {
         if let Ok(event) = to_js(e) {
             // A throwing callback must not stop the run: the page ends a lesson by ending the worker.
@@ -361,15 +564,28 @@ pub async fn run_lesson(
     let model_params = model.num_params();
     match &spec {
         LessonSpec::Shortcut(s) => {
+            let (train, asked) = files.pairs_and_questions(lesson, questions)?;
             let report = run_shortcut(&model, &tokenizer, &train, &asked, s, &device, step).await.map_err(js_err)?;
-            let summary = summarize_shortcut(&report, s.seed);
-            to_js(&LessonResult { spec: &spec, questions: asked.len(), model_params, summary, report })
+            result(&spec, asked.len(), model_params, summarize_shortcut(&report, s.seed), &report)
         }
         LessonSpec::RoleTags(s) => {
+            let (train, asked) = files.pairs_and_questions(lesson, questions)?;
             let report = run_role_tags(&model, &tokenizer, &train, &asked, s, &device, step).await.map_err(js_err)?;
             let trainable = s.lora.trainable_params(&config);
             let summary = summarize_role_tags(&report, &asked, train.len(), trainable, s.seed);
-            to_js(&LessonResult { spec: &spec, questions: asked.len(), model_params, summary, report })
+            result(&spec, asked.len(), model_params, summary, &report)
+        }
+        LessonSpec::LoraVsFull(s) => {
+            let (train, asked) = files.pairs_and_questions(lesson, questions)?;
+            let report =
+                run_lora_vs_full(&model, &tokenizer, &train, &asked, s, &device, step).await.map_err(js_err)?;
+            result(&spec, asked.len(), model_params, summarize_lora_vs_full(&report, s.seed), &report)
+        }
+        LessonSpec::Transfer(s) => {
+            let mut data = TransferData::read(|name| files.data(name)).map_err(js_err)?;
+            data.heldout = self::questions(lesson, &[], &data.heldout, questions);
+            let report = run_transfer(&model, &tokenizer, &data, s, &device, step).await.map_err(js_err)?;
+            result(&spec, data.heldout.len(), model_params, summarize_transfer(&report, s.seed), &report)
         }
     }
 }
@@ -378,8 +594,9 @@ pub async fn run_lesson(
 mod tests {
     use super::*;
     use yushan_data::Template;
-    use yushan_lessons::AnswerCheck;
     use yushan_lessons::role_tags::Generated;
+    use yushan_lessons::transfer::TransferArm;
+    use yushan_lessons::{AnswerCheck, TrainingMemory};
 
     fn check(question: &str, expected: &str, answer: &str, correct: bool) -> AnswerCheck {
         AnswerCheck {
@@ -411,10 +628,109 @@ mod tests {
             assert_eq!(spec.seed(), 0);
             assert!(spec.check().is_ok());
         }
-        assert_eq!(Lesson::parse("transfer"), None);
-        assert_eq!(LessonSpec::default_for(Lesson::Shortcut).steps(), [300, 100]);
+        assert_eq!(Lesson::parse("transfers"), None);
+        assert_eq!(LessonSpec::default_for(Lesson::Shortcut).steps(), [Some(300), Some(100)]);
         let none = LessonSpec::RoleTags(RoleTagsSpec { steps: 0, ..RoleTagsSpec::default() });
         assert!(none.check().unwrap_err().contains("at least one training step"));
+        let none = LessonSpec::Transfer(TransferSpec { steps: 0, ..TransferSpec::default() });
+        assert!(none.check().unwrap_err().contains("at least one training step"));
+    }
+
+    #[test]
+    fn a_plan_names_each_arm_and_its_steps_and_the_untuned_arm_has_none() {
+        let plan = LessonSpec::Transfer(TransferSpec { steps: 7, ..TransferSpec::default() }).plan();
+        assert_eq!(
+            plan,
+            [
+                ArmPlan { key: transfer::UNTUNED, steps: None },
+                ArmPlan { key: transfer::ENGLISH, steps: Some(7) },
+                ArmPlan { key: transfer::CHINESE, steps: Some(7) },
+            ]
+        );
+        for lesson in Lesson::ALL {
+            let plan = LessonSpec::default_for(lesson).plan();
+            assert_eq!(plan.iter().map(|a| a.key).collect::<Vec<_>>(), lesson.arms(), "{}", lesson.name());
+        }
+    }
+
+    fn compared(key: &'static str, trained: bool, answers: Vec<AnswerCheck>) -> ArmReport {
+        ArmReport {
+            key,
+            trainable_params: if trained { 28_672 } else { 0 },
+            memory: trained.then(|| TrainingMemory::new(865_408, 28_672)),
+            final_loss: trained.then_some(0.01),
+            median_step_ms: trained.then_some(31.5),
+            relative_change: if trained { 0.03 } else { 0.0 },
+            accuracy: answers.iter().filter(|a| a.correct).count() as f64 / answers.len() as f64,
+            shortcut_share: 0.0,
+            stop_share: if trained { 1.0 } else { 0.0 },
+            completes: trained.then_some(0.9),
+            answers,
+        }
+    }
+
+    #[test]
+    fn the_lora_vs_full_summary_shows_cost_and_held_out_figures_per_arm() {
+        let q = "世界最高的山是哪一座？";
+        let report = LoraVsFullReport {
+            train_pairs: 8,
+            heldout_questions: 1,
+            pretrained_completes: 0.93,
+            arms: vec![
+                compared(lora_vs_full::LORA, true, vec![check(q, "聖母峰", "聖母峰。", true)]),
+                compared(lora_vs_full::FULL, true, vec![check(q, "聖母峰", "玉山。", false)]),
+            ],
+        };
+        let s = summarize_lora_vs_full(&report, 2);
+        assert_eq!((s.lesson, s.seed, s.train_pairs, s.check), ("lora-vs-full", 2, 8, "correct"));
+        assert_eq!(s.arms.iter().map(|a| a.key).collect::<Vec<_>>(), Lesson::LoraVsFull.arms());
+        let keys: Vec<_> = s.arms[0].metrics.iter().map(|m| (m.key, m.kind)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("trainable_params", MetricKind::Count),
+                ("median_step_ms", MetricKind::Ms),
+                ("memory", MetricKind::Bytes),
+                ("accuracy", MetricKind::Share),
+                ("shortcut_share", MetricKind::Share),
+                ("relative_change", MetricKind::Ratio),
+                ("completes", MetricKind::Share),
+                ("final_loss", MetricKind::Loss),
+            ]
+        );
+        assert_eq!(s.arms[0].metrics[2].value, ((865_408 + 3 * 28_672) * 4) as f64);
+        assert_eq!(s.notes, vec![metric("pretrained_completes", MetricKind::Share, 0.93)]);
+        assert_eq!(s.rows.len(), 1);
+        assert_eq!(s.rows[0].answers.iter().map(|a| a.ok).collect::<Vec<_>>(), [true, false]);
+    }
+
+    #[test]
+    fn the_transfer_summary_has_no_training_figures_for_the_untuned_arm() {
+        let q = "韓國最高的山是哪一座？";
+        let arm = |key, trained, answer: &str, ok, chinese_share| TransferArm {
+            arm: compared(key, trained, vec![check(q, "漢拏山", answer, ok)]),
+            chinese_share,
+        };
+        let report = TransferReport {
+            train_pairs: 8,
+            heldout_questions: 1,
+            arms: vec![
+                arm(transfer::UNTUNED, false, "韓國最高的山是哪一座？韓國", false, 1.0),
+                arm(transfer::ENGLISH, true, "漢拏山。", true, 1.0),
+                arm(transfer::CHINESE, true, "Hallasan.", true, 0.0),
+            ],
+        };
+        let s = summarize_transfer(&report, 0);
+        assert_eq!((s.lesson, s.check), ("transfer", "correct_either"));
+        assert_eq!(s.arms.iter().map(|a| a.key).collect::<Vec<_>>(), Lesson::Transfer.arms());
+        let keys = |i: usize| s.arms[i].metrics.iter().map(|m| m.key).collect::<Vec<_>>();
+        assert_eq!(
+            keys(1),
+            ["accuracy", "chinese_share", "shortcut_share", "stop_share", "trainable_params", "final_loss"]
+        );
+        assert_eq!(keys(0), ["accuracy", "chinese_share", "shortcut_share", "stop_share", "trainable_params"]);
+        assert_eq!(s.arms[2].metrics[1], metric("chinese_share", MetricKind::Share, 0.0));
+        assert_eq!(s.rows[0].answers.iter().map(|a| a.ok).collect::<Vec<_>>(), [false, true, true]);
     }
 
     #[test]
@@ -424,8 +740,16 @@ mod tests {
             train_pairs: 8,
             heldout_questions: 2,
             pretrained_completes: 0.5,
-            from_scratch: arm("from scratch", vec![check(q[0], "聖母峰", "世界最高的山是玉山。", false), check(q[1], "貝加爾湖", "玉山。", false)], 0.0),
-            pretrained_lora: arm("pretrained + LoRA", vec![check(q[0], "聖母峰", "聖母峰。", true), check(q[1], "貝加爾湖", "裏海。", false)], 0.5),
+            from_scratch: arm(
+                "from scratch",
+                vec![check(q[0], "聖母峰", "世界最高的山是玉山。", false), check(q[1], "貝加爾湖", "玉山。", false)],
+                0.0,
+            ),
+            pretrained_lora: arm(
+                "pretrained + LoRA",
+                vec![check(q[0], "聖母峰", "聖母峰。", true), check(q[1], "貝加爾湖", "裏海。", false)],
+                0.5,
+            ),
         };
         let s = summarize_shortcut(&report, 7);
         assert_eq!((s.lesson, s.seed, s.train_pairs, s.check), ("shortcut", 7, 8, "correct"));
@@ -437,10 +761,13 @@ mod tests {
         assert_eq!(s.notes, vec![metric("pretrained_completes", MetricKind::Share, 0.5)]);
         assert_eq!(s.rows.len(), 2);
         assert_eq!((s.rows[0].question.as_str(), s.rows[0].expected.as_str()), (q[0], "聖母峰"));
-        assert_eq!(s.rows[0].answers, vec![
-            ArmAnswer { text: "世界最高的山是玉山。".into(), ok: false },
-            ArmAnswer { text: "聖母峰。".into(), ok: true },
-        ]);
+        assert_eq!(
+            s.rows[0].answers,
+            vec![
+                ArmAnswer { text: "世界最高的山是玉山。".into(), ok: false },
+                ArmAnswer { text: "聖母峰。".into(), ok: true },
+            ]
+        );
     }
 
     #[test]
@@ -485,5 +812,6 @@ mod tests {
         assert_eq!(names(questions(Lesson::Shortcut, &train, &heldout, 9)), ["c", "d", "e"]);
         assert_eq!(names(questions(Lesson::RoleTags, &train, &heldout, 0)), ["a", "b", "c", "d", "e"]);
         assert_eq!(names(questions(Lesson::RoleTags, &train, &heldout, 3)), ["a", "b", "c"]);
+        assert_eq!(names(questions(Lesson::Transfer, &[], &heldout, 1)), ["c"]);
     }
 }
