@@ -22,14 +22,26 @@ pub fn load(args: &ModelArgs) -> Result<(Model, ChatTokenizer)> {
 }
 
 /// Streams the answer to `history` on stdout and returns it.
-fn respond(model: &Model, tokenizer: &ChatTokenizer, args: &ModelArgs, sampling: &SamplingArgs, history: &[Message]) -> Result<String> {
+fn respond(
+    model: &Model,
+    tokenizer: &ChatTokenizer,
+    args: &ModelArgs,
+    sampling: &SamplingArgs,
+    history: &[Message],
+) -> Result<String> {
     let prompt = encode_prompt(history, args.template, tokenizer)?;
     let stop: Vec<u32> = end_of_turn_id(args.template, tokenizer).into_iter().collect();
     stream(model, tokenizer, sampling, &prompt, &stop)
 }
 
 /// Streams the continuation of `prompt` on stdout until a `stop` token and returns it.
-fn stream(model: &Model, tokenizer: &ChatTokenizer, sampling: &SamplingArgs, prompt: &[u32], stop: &[u32]) -> Result<String> {
+fn stream(
+    model: &Model,
+    tokenizer: &ChatTokenizer,
+    sampling: &SamplingArgs,
+    prompt: &[u32],
+    stop: &[u32],
+) -> Result<String> {
     // Print the decoded text as it grows: multi-token characters appear once complete.
     let mut tokens = Vec::new();
     let mut printed = 0;

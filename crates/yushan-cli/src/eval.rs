@@ -39,13 +39,26 @@ pub fn run(args: EvalArgs) -> Result<()> {
     for conv in &conversations {
         let system = conv.messages.iter().find(|m| m.role == Role::System).map(|m| m.content.as_str());
         let Some(question) = conv.messages.iter().find(|m| m.role == Role::User) else { continue };
-        let reference = conv.messages.iter().find(|m| m.role == Role::Assistant).map(|m| m.content.trim()).unwrap_or("");
+        let reference =
+            conv.messages.iter().find(|m| m.role == Role::Assistant).map(|m| m.content.trim()).unwrap_or("");
         let (reply, _) = pollster::block_on(answer(
-            &model, &tokenizer, args.model.template, system, &question.content, &args.sampling.config(), |_| {},
+            &model,
+            &tokenizer,
+            args.model.template,
+            system,
+            &question.content,
+            &args.sampling.config(),
+            |_| {},
         ))?;
         let ok = reply.trim() == reference;
         correct += ok as usize;
-        println!("{} {} → {}{}", if ok { "✓" } else { "✗" }, question.content, reply.trim(), if ok { String::new() } else { format!("   (expected {reference})") });
+        println!(
+            "{} {} → {}{}",
+            if ok { "✓" } else { "✗" },
+            question.content,
+            reply.trim(),
+            if ok { String::new() } else { format!("   (expected {reference})") }
+        );
     }
     println!("exact match: {correct}/{}", conversations.len());
     Ok(())

@@ -148,7 +148,9 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(args) if args.raw => {
             chat::complete_once(&args.model, &args.sampling, &args.prompt.replace("\\n", "\n"))
         }
-        Command::Generate(args) => chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt),
+        Command::Generate(args) => {
+            chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt)
+        }
         Command::Chat(args) => chat::repl(&args.model, &args.sampling, args.system.as_deref()),
         Command::Eval(args) => eval::run(args),
         Command::Corpus(args) => corpus::run(args),

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use yushan_data::{Batch, ChatTokenizer, build_char_tokenizer, pack_text_batches, parse_jsonl_lenient, train_bpe_tokenizer};
+use yushan_data::{
+    Batch, ChatTokenizer, build_char_tokenizer, pack_text_batches, parse_jsonl_lenient, train_bpe_tokenizer,
+};
 use yushan_model::{Model, ModelConfig};
 use yushan_train::{TrainConfig, Trainer};
 
@@ -96,8 +98,10 @@ impl yushan_train::BatchSource for Epochs {
 
 pub fn run(args: PretrainArgs) -> Result<()> {
     let read = |p: &PathBuf| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
-    let corpus: String = args.text.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<Vec<_>>>()?.join("\n");
-    let extra: Vec<String> = args.vocab_from.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<_>>()?;
+    let corpus: String =
+        args.text.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<Vec<_>>>()?.join("\n");
+    let extra: Vec<String> =
+        args.vocab_from.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<_>>()?;
     let mut vocab_texts: Vec<&str> = vec![corpus.as_str()];
     vocab_texts.extend(extra.iter().map(|s| s.as_str()));
     // The tokenizer adds the templates' role tags and special tokens itself.
@@ -108,13 +112,18 @@ pub fn run(args: PretrainArgs) -> Result<()> {
     let vocab = tokenizer.vocab_size().next_multiple_of(args.pad_vocab.max(1));
     let config = match args.arch {
         Arch::Gpt2 => ModelConfig::gpt2(vocab, args.hidden, args.layers, args.heads, args.ff, args.context),
-        Arch::Llama => ModelConfig::llama(vocab, args.hidden, args.layers, args.heads, args.kv_heads, args.ff, args.context),
+        Arch::Llama => {
+            ModelConfig::llama(vocab, args.hidden, args.layers, args.heads, args.kv_heads, args.ff, args.context)
+        }
     };
     config.validate()?;
     let (device, adapter) = device::open(args.backend)?;
     let model = Model::init(&config, args.seed, &device);
     let params = burn::module::Module::num_params(&model);
-    eprintln!("model: {params} parameters, {} tokens in the vocabulary (table of {vocab}); device: {adapter}", tokenizer.vocab_size());
+    eprintln!(
+        "model: {params} parameters, {} tokens in the vocabulary (table of {vocab}); device: {adapter}",
+        tokenizer.vocab_size()
+    );
 
     let model = if args.steps == 0 {
         model
@@ -123,7 +132,13 @@ pub fn run(args: PretrainArgs) -> Result<()> {
         let batches = pack_text_batches(&ids, args.batch, args.seq, args.seed);
         anyhow::ensure!(!batches.is_empty(), "the corpus ({} tokens) is shorter than one window", ids.len());
         let per_char = ids.len() as f64 / corpus.chars().count().max(1) as f64;
-        eprintln!("corpus: {} tokens ({per_char:.3} per character) in {} batches of {}×{}", ids.len(), batches.len(), args.batch, args.seq);
+        eprintln!(
+            "corpus: {} tokens ({per_char:.3} per character) in {} batches of {}×{}",
+            ids.len(),
+            batches.len(),
+            args.batch,
+            args.seq
+        );
         let config = TrainConfig {
             lora: None,
             learning_rate: args.lr,

@@ -90,7 +90,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     let (lines, conversations): (Vec<usize>, Vec<_>) = import.conversations.into_iter().unzip();
     let lora = (!args.full).then(|| -> Result<LoraConfig> {
-        Ok(LoraConfig { rank: args.rank, alpha: args.alpha, dropout: args.dropout, targets: parse_targets(&args.targets)? })
+        Ok(LoraConfig {
+            rank: args.rank,
+            alpha: args.alpha,
+            dropout: args.dropout,
+            targets: parse_targets(&args.targets)?,
+        })
     });
     let lora = lora.transpose()?;
     let spec = FineTuneSpec {

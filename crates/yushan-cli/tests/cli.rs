@@ -22,29 +22,86 @@ fn pretrain_train_generate_and_export_a_peft_adapter() {
     let data = dir.join("pairs.jsonl");
     std::fs::write(&data, PAIRS).unwrap();
     let corpus = dir.join("corpus.txt");
-    std::fs::write(&corpus, "臺灣最高的山是玉山。世界最長的河是尼羅河。日本的首都是東京。\n<|endoftext|>\n".repeat(20)).unwrap();
+    std::fs::write(&corpus, "臺灣最高的山是玉山。世界最長的河是尼羅河。日本的首都是東京。\n<|endoftext|>\n".repeat(20))
+        .unwrap();
     let model = dir.join("model");
     let run = dir.join("run");
     let s = |p: &Path| p.to_str().unwrap().to_string();
 
-    let out = yushan(&["pretrain", "--backend", "cpu", "--text", &s(&corpus), "--vocab-from", &s(&data), "--out", &s(&model),
-        "--hidden", "32", "--ff", "64", "--context", "48", "--steps", "200", "--lr", "1e-2", "--batch", "4", "--seq", "32"]);
+    let out = yushan(&[
+        "pretrain",
+        "--backend",
+        "cpu",
+        "--text",
+        &s(&corpus),
+        "--vocab-from",
+        &s(&data),
+        "--out",
+        &s(&model),
+        "--hidden",
+        "32",
+        "--ff",
+        "64",
+        "--context",
+        "48",
+        "--steps",
+        "200",
+        "--lr",
+        "1e-2",
+        "--batch",
+        "4",
+        "--seq",
+        "32",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     for file in ["config.json", "model.safetensors", "tokenizer.json"] {
         assert!(model.join(file).exists(), "pretrain wrote no {file}");
     }
 
-    let out = yushan(&["train", "--backend", "cpu", "--model", &s(&model), "--data", &s(&data), "--out", &s(&run),
-        "--steps", "120", "--lr", "1e-2", "--batch", "3", "--seq", "32", "--heldout", "0", "--targets", "q,k,v,o,gate,up,down"]);
+    let out = yushan(&[
+        "train",
+        "--backend",
+        "cpu",
+        "--model",
+        &s(&model),
+        "--data",
+        &s(&data),
+        "--out",
+        &s(&run),
+        "--steps",
+        "120",
+        "--lr",
+        "1e-2",
+        "--batch",
+        "3",
+        "--seq",
+        "32",
+        "--heldout",
+        "0",
+        "--targets",
+        "q,k,v,o,gate,up,down",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let log = std::fs::read_to_string(run.join("training_log.jsonl")).unwrap();
-    let losses: Vec<f64> = log.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"].as_f64().unwrap()).collect();
+    let losses: Vec<f64> =
+        log.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"].as_f64().unwrap()).collect();
     assert_eq!(losses.len(), 120);
     assert!(losses[119] < losses[0] / 4.0, "loss {} -> {}", losses[0], losses[119]);
-    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("adapter_config.json")).unwrap()).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("adapter_config.json")).unwrap()).unwrap();
     assert_eq!(config["peft_type"], "LORA");
 
-    let out = yushan(&["generate", "--backend", "cpu", "--model", &s(&model), "--adapter", &s(&run), "--prompt", "臺灣最高的山是哪座?"]);
+    let out = yushan(&[
+        "generate",
+        "--backend",
+        "cpu",
+        "--model",
+        &s(&model),
+        "--adapter",
+        &s(&run),
+        "--prompt",
+        "臺灣最高的山是哪座?",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "玉山");
 }
@@ -54,7 +111,15 @@ fn a_bad_jsonl_line_is_reported_with_its_line_and_field() {
     let dir = tempdir("bad");
     let data = dir.join("bad.jsonl");
     std::fs::write(&data, format!("{PAIRS}{{\"messages\":[{{\"role\":\"bot\",\"content\":\"hi\"}}]}}\n")).unwrap();
-    let out = yushan(&["train", "--backend", "cpu", "--data", data.to_str().unwrap(), "--out", dir.join("run").to_str().unwrap()]);
+    let out = yushan(&[
+        "train",
+        "--backend",
+        "cpu",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let message = text(&out);
     assert!(message.contains("line 4: messages[0].role: unknown role \"bot\""), "{message}");
@@ -63,10 +128,22 @@ fn a_bad_jsonl_line_is_reported_with_its_line_and_field() {
     // A conversation too long for the sequence length is named by its file line.
     std::fs::write(&data, format!("\n{PAIRS}")).unwrap();
     let model = dir.join("model");
-    let out = yushan(&["pretrain", "--backend", "cpu", "--text", data.to_str().unwrap(), "--out", model.to_str().unwrap()]);
+    let out =
+        yushan(&["pretrain", "--backend", "cpu", "--text", data.to_str().unwrap(), "--out", model.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = yushan(&["train", "--backend", "cpu", "--data", data.to_str().unwrap(), "--model", model.to_str().unwrap(),
-        "--seq", "8", "--out", dir.join("run").to_str().unwrap()]);
+    let out = yushan(&[
+        "train",
+        "--backend",
+        "cpu",
+        "--data",
+        data.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--seq",
+        "8",
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
     let message = text(&out);
     assert!(!out.status.success());
     assert!(message.contains("(line 2)") && message.contains("the limit is 9"), "{message}");
@@ -82,10 +159,27 @@ fn the_corpus_trains_a_bpe_tokenizer_for_a_model() {
     let written = std::fs::read_to_string(&corpus).unwrap();
     assert!(written.contains("玉山") && written.contains("Yushan") && written.contains("<|endoftext|>"));
 
-    let out = yushan(&["pretrain", "--backend", "cpu", "--text", &s(&corpus), "--out", &s(&model), "--tokenizer", "bpe",
-        "--vocab-size", "400", "--hidden", "32", "--ff", "64"]);
+    let out = yushan(&[
+        "pretrain",
+        "--backend",
+        "cpu",
+        "--text",
+        &s(&corpus),
+        "--out",
+        &s(&model),
+        "--tokenizer",
+        "bpe",
+        "--vocab-size",
+        "400",
+        "--hidden",
+        "32",
+        "--ff",
+        "64",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
-    let json = |name: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(model.join(name)).unwrap()).unwrap() };
+    let json = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(model.join(name)).unwrap()).unwrap()
+    };
     let tokenizer = json("tokenizer.json");
     assert_eq!(tokenizer["model"]["type"], "BPE");
     let vocab = tokenizer["model"]["vocab"].as_object().unwrap();
@@ -116,7 +210,15 @@ fn a_hugging_face_model_folder_loads_and_answers_as_our_own() {
         "hidden_act": "silu", "tie_word_embeddings": true, "rope_scaling": null, "torch_dtype": "float32"}"#;
     std::fs::write(hf.join("config.json"), config).unwrap();
     let answer = |model: &Path| {
-        let out = yushan(&["generate", "--backend", "cpu", "--model", model.to_str().unwrap(), "--prompt", "臺灣最高的山是哪座?"]);
+        let out = yushan(&[
+            "generate",
+            "--backend",
+            "cpu",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "臺灣最高的山是哪座?",
+        ]);
         assert!(out.status.success(), "{}", text(&out));
         out
     };
@@ -154,8 +256,24 @@ fn enable_thinking_reaches_the_models_own_template() {
     let s = |p: &Path| p.to_str().unwrap().to_string();
     // How many tokens carry loss when training with `extra` arguments.
     let loss_tokens = |extra: &[&str]| -> usize {
-        let mut args = vec!["train", "--backend", "cpu", "--model", &s(&model), "--data", &s(&data), "--steps", "1",
-            "--heldout", "0", "--template", "model"].into_iter().map(String::from).collect::<Vec<_>>();
+        let mut args = vec![
+            "train",
+            "--backend",
+            "cpu",
+            "--model",
+            &s(&model),
+            "--data",
+            &s(&data),
+            "--steps",
+            "1",
+            "--heldout",
+            "0",
+            "--template",
+            "model",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
         args.extend(extra.iter().map(|a| a.to_string()));
         args.extend(["--out".to_string(), s(&model.join("run"))]);
         let out = yushan(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -170,8 +288,12 @@ fn enable_thinking_reaches_the_models_own_template() {
     // token each here), is no longer trained in any of the 3 answers.
     assert_eq!(loss_tokens(&["--enable-thinking", "false"]), undefined - 3 * 19);
 
-    let out = yushan(&["generate", "--backend", "cpu", "--model", &s(&ours), "--prompt", "hi", "--enable-thinking", "false"]);
+    let out =
+        yushan(&["generate", "--backend", "cpu", "--model", &s(&ours), "--prompt", "hi", "--enable-thinking", "false"]);
     assert!(!out.status.success());
     let message = text(&out);
-    assert!(message.contains("--enable-thinking applies to the model's own chat template (--template model)"), "{message}");
+    assert!(
+        message.contains("--enable-thinking applies to the model's own chat template (--template model)"),
+        "{message}"
+    );
 }

@@ -110,7 +110,12 @@ const fn fact(kind: Kind, scope: Scope, answer_zh: &'static str, answer_en: &'st
     Fact { kind, scope, answer_zh, answer_en, figure: None }
 }
 
-const fn with_figure(kind: Kind, scope: Scope, answer: (&'static str, &'static str), figure: (&'static str, &'static str)) -> Fact {
+const fn with_figure(
+    kind: Kind,
+    scope: Scope,
+    answer: (&'static str, &'static str),
+    figure: (&'static str, &'static str),
+) -> Fact {
     Fact { kind, scope, answer_zh: answer.0, answer_en: answer.1, figure: Some(figure) }
 }
 
@@ -128,7 +133,12 @@ pub const FACTS: &[Fact] = &[
     fact(LargestNaturalLake, TAIWAN, "日月潭", "Sun Moon Lake"),
     with_figure(TallestBuilding, TAIWAN, ("臺北101", "Taipei 101"), ("高 508 公尺", "508 metres tall")),
     fact(MostPopulousCity, TAIWAN, "新北市", "New Taipei City"),
-    with_figure(LongestRoadTunnel, TAIWAN, ("雪山隧道", "the Hsuehshan Tunnel"), ("長約 12.9 公里", "about 12.9 kilometres long")),
+    with_figure(
+        LongestRoadTunnel,
+        TAIWAN,
+        ("雪山隧道", "the Hsuehshan Tunnel"),
+        ("長約 12.9 公里", "about 12.9 kilometres long"),
+    ),
     // Japan, China, Korea, the United States, the United Kingdom, Australia, Asia
     with_figure(HighestMountain, JAPAN, ("富士山", "Mount Fuji"), ("海拔 3776 公尺", "3,776 metres high")),
     fact(LongestRiver, JAPAN, "信濃川", "the Shinano River"),

@@ -50,7 +50,9 @@ pub fn train_bpe_tokenizer(texts: &[&str], vocab_size: usize) -> ChatTokenizer {
 /// The text around special-token strings (the corpus separates its documents with
 /// <|endoftext|>): the trainer would otherwise learn merges such as `<|` from them.
 fn between_specials(text: &str) -> Vec<&str> {
-    SPECIAL_TOKENS.iter().fold(vec![text], |pieces, special| pieces.into_iter().flat_map(|p| p.split(special)).collect())
+    SPECIAL_TOKENS
+        .iter()
+        .fold(vec![text], |pieces, special| pieces.into_iter().flat_map(|p| p.split(special)).collect())
 }
 
 #[cfg(test)]

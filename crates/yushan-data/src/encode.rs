@@ -152,7 +152,11 @@ pub fn encode_conversation(
 
 /// Token ids that ask the model to answer after `history`: segment by segment, as training
 /// encodes the same text.
-pub fn encode_prompt(history: &[Message], template: Template, tokenizer: &ChatTokenizer) -> Result<Vec<u32>, DataError> {
+pub fn encode_prompt(
+    history: &[Message],
+    template: Template,
+    tokenizer: &ChatTokenizer,
+) -> Result<Vec<u32>, DataError> {
     Ok(encode_segments(&prompt_segments(history, template, tokenizer)?, tokenizer)?.ids)
 }
 

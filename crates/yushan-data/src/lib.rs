@@ -21,8 +21,8 @@ pub use batch::{Batch, Batcher, fixed_batches, pack_text_batches};
 pub use bpe::train_bpe_tokenizer;
 pub use chat::{Conversation, Message, Role};
 pub use encode::{
-    EncodedConversation, encode_conversation, encode_prompt, encode_segments, end_of_turn, end_of_turn_id, model_template,
-    prompt_segments, render_segments, validate,
+    EncodedConversation, encode_conversation, encode_prompt, encode_segments, end_of_turn, end_of_turn_id,
+    model_template, prompt_segments, render_segments, validate,
 };
 pub use error::DataError;
 pub use jinja::JinjaTemplate;

@@ -72,7 +72,9 @@ impl ChatTokenizer {
                     .and_then(|c| c.as_str())
                     .map(String::from)
                     .ok_or_else(|| bad(field, "an object without a \"content\" string".into())),
-                Some(other) => Err(bad(field, format!("expected a string or an object with \"content\", found {other}"))),
+                Some(other) => {
+                    Err(bad(field, format!("expected a string or an object with \"content\", found {other}")))
+                }
             }
         };
         self.bos_token = token("bos_token")?;
@@ -82,20 +84,30 @@ impl ChatTokenizer {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             Some(serde_json::Value::Array(list)) => {
                 let named = |name: &str| {
-                    list.iter().find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name)).map(|t| t.get("template"))
+                    list.iter()
+                        .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name))
+                        .map(|t| t.get("template"))
                 };
                 match named("default") {
                     Some(Some(serde_json::Value::String(s))) => Some(s.clone()),
-                    Some(_) => return Err(bad("chat_template", "the \"default\" entry has no \"template\" string".into())),
+                    Some(_) => {
+                        return Err(bad("chat_template", "the \"default\" entry has no \"template\" string".into()));
+                    }
                     None => {
                         let names: Vec<&str> = list.iter().filter_map(|t| t.get("name")?.as_str()).collect();
                         let names = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-                        return Err(bad("chat_template", format!("the list has no template named \"default\" (it has: {names})")));
+                        return Err(bad(
+                            "chat_template",
+                            format!("the list has no template named \"default\" (it has: {names})"),
+                        ));
                     }
                 }
             }
             Some(other) => {
-                return Err(bad("chat_template", format!("expected a string or a list of {{name, template}}, found {other}")));
+                return Err(bad(
+                    "chat_template",
+                    format!("expected a string or a list of {{name, template}}, found {other}"),
+                ));
             }
         };
         match source {
@@ -201,7 +213,8 @@ impl ChatTokenizer {
 /// It is an ordinary tokenizer.json (WordLevel model, one pre-token per character, a `Fuse`
 /// decoder that joins tokens with nothing between them), so Python's `tokenizers` loads it too.
 pub fn build_char_tokenizer(texts: &[&str]) -> ChatTokenizer {
-    let vocab = SPECIAL_TOKENS.iter().map(|s| s.to_string()).chain(alphabet(texts).into_iter().map(String::from)).zip(0u32..);
+    let vocab =
+        SPECIAL_TOKENS.iter().map(|s| s.to_string()).chain(alphabet(texts).into_iter().map(String::from)).zip(0u32..);
     let model = WordLevel::builder()
         .vocab(vocab.collect())
         .unk_token(UNK.into())

@@ -3,8 +3,9 @@
 //! generation prompt is where training's answers start, and refusals come back as errors.
 
 use yushan_data::{
-    ChatTokenizer, Conversation, DataError, JinjaTemplate, Message, Role, Segment, Template, TokenKind, build_char_tokenizer,
-    encode_conversation, encode_prompt, end_of_turn, end_of_turn_id, prompt_segments, render_segments,
+    ChatTokenizer, Conversation, DataError, JinjaTemplate, Message, Role, Segment, Template, TokenKind,
+    build_char_tokenizer, encode_conversation, encode_prompt, end_of_turn, end_of_turn_id, prompt_segments,
+    render_segments,
 };
 
 // Chat templates as their models' tokenizer_config.json files have them (the JSON string
@@ -82,7 +83,11 @@ fn check(config: &str, messages: &[Message], rendered: &str, loss: &[&str], prom
     assert_eq!(text(&segments), rendered, "the segments are the whole text");
     assert_eq!(trained(&segments), loss);
     for s in &segments {
-        assert_eq!(s.carries_loss, s.role == Role::Assistant && matches!(s.kind, TokenKind::Assistant | TokenKind::EndOfTurn), "{s:?}");
+        assert_eq!(
+            s.carries_loss,
+            s.role == Role::Assistant && matches!(s.kind, TokenKind::Assistant | TokenKind::EndOfTurn),
+            "{s:?}"
+        );
     }
     // The prompt after the first question is the text before the first answer.
     let history = &messages[..messages.iter().position(|m| m.role == Role::Assistant).unwrap()];
@@ -101,7 +106,8 @@ fn qwen2_5_is_chatml_with_a_default_system_prompt() {
         <|im_start|>assistant\n3952 m.<|im_end|>\n";
     let prompt = "<|im_start|>system\nYou are terse.<|im_end|>\n\
         <|im_start|>user\nHighest peak in Taiwan?<|im_end|>\n<|im_start|>assistant\n";
-    let segments = check(QWEN2_5, &conversation(), rendered, &["Yushan.", "<|im_end|>", "3952 m.", "<|im_end|>"], prompt);
+    let segments =
+        check(QWEN2_5, &conversation(), rendered, &["Yushan.", "<|im_end|>", "3952 m.", "<|im_end|>"], prompt);
     let tags: Vec<&str> = segments.iter().filter(|s| s.kind == TokenKind::RoleTag).map(|s| s.text.as_str()).collect();
     assert_eq!(tags[..2], ["<|im_start|>system\n", "<|im_start|>user\n"]);
     let separators = segments.iter().filter(|s| s.kind == TokenKind::Separator && s.text == "\n").count();
@@ -222,10 +228,12 @@ fn the_token_mask_covers_the_answers_and_prompts_encode_as_training_does() {
         let tok = tokenizer_with(config);
         let t = tok.chat_template().expect("the config has a chat_template");
         let messages = conversation();
-        let e = encode_conversation(&Conversation { messages: messages.clone() }, 0, Template::Model, &tok, 10_000).unwrap();
+        let e = encode_conversation(&Conversation { messages: messages.clone() }, 0, Template::Model, &tok, 10_000)
+            .unwrap();
         assert_eq!(tok.decode(&e.ids), t.render(&messages, false).unwrap());
         let segments = render_segments(&messages, Template::Model, &tok).unwrap();
-        let masked: String = e.ids.iter().zip(&e.loss_mask).filter(|(_, m)| **m).map(|(i, _)| tok.decode(&[*i])).collect();
+        let masked: String =
+            e.ids.iter().zip(&e.loss_mask).filter(|(_, m)| **m).map(|(i, _)| tok.decode(&[*i])).collect();
         assert_eq!(masked, trained(&segments).concat());
         // Before each answer, the prompt for that history is exactly the example's first ids.
         for (i, _) in messages.iter().enumerate().filter(|(_, m)| m.role == Role::Assistant) {
@@ -257,7 +265,12 @@ fn tokenizer_config_json_is_read_in_its_forms() {
     assert_eq!(t.render(&[m(Role::User, "a")], false).unwrap(), "[a]<|im_end|>");
 
     // A config with no chat_template keeps one set from chat_template.jinja.
-    let jinja = base.clone().with_config_json(r#"{"eos_token": "</s>"}"#).unwrap().with_chat_template("{{ eos_token }}").unwrap();
+    let jinja = base
+        .clone()
+        .with_config_json(r#"{"eos_token": "</s>"}"#)
+        .unwrap()
+        .with_chat_template("{{ eos_token }}")
+        .unwrap();
     assert_eq!(jinja.chat_template().unwrap().render(&[], false).unwrap(), "</s>");
     assert!(base.clone().with_config_json(r#"{"eos_token": "</s>"}"#).unwrap().chat_template().is_none());
 
@@ -274,7 +287,10 @@ fn tokenizer_config_json_is_read_in_its_forms() {
         refuse(r#"{"eos_token": {"id": 2}}"#),
         "tokenizer_config.json: eos_token: an object without a \"content\" string"
     );
-    assert!(refuse(r#"{"chat_template": "{% for %}"}"#).starts_with("tokenizer_config.json: chat_template does not parse: "));
+    assert!(
+        refuse(r#"{"chat_template": "{% for %}"}"#)
+            .starts_with("tokenizer_config.json: chat_template does not parse: ")
+    );
     assert!(refuse("{").starts_with("tokenizer_config.json: "));
 }
 
@@ -286,7 +302,8 @@ fn rendering_follows_transformers_whitespace_and_globals() {
     // A fixed date, so the same data renders the same every day.
     assert_eq!(t("{{ strftime_now('%d %b %Y') }}").render(&[], false).unwrap(), "26 Jul 2024");
     // Python string methods, and no tools.
-    let source = "{{ messages[0].content.strip().upper() }}{{ messages[0]['content'].startswith(' x') }}{{ tools is none }}";
+    let source =
+        "{{ messages[0].content.strip().upper() }}{{ messages[0]['content'].startswith(' x') }}{{ tools is none }}";
     assert_eq!(t(source).render(&[m(Role::User, " x y ")], false).unwrap(), "X YTrueTrue");
 }
 
@@ -355,6 +372,8 @@ fn template_variables_are_checked() {
         ("opts", serde_json::json!({"mode": "x"})),
         ("none", serde_json::json!(null)),
     ];
-    let t = variables.into_iter().fold(JinjaTemplate::new(source, "", "").unwrap(), |t, (k, v)| t.with_variable(k, v).unwrap());
+    let t = variables
+        .into_iter()
+        .fold(JinjaTemplate::new(source, "", "").unwrap(), |t, (k, v)| t.with_variable(k, v).unwrap());
     assert_eq!(t.render(&[], false).unwrap(), "True 3 a,b x True");
 }

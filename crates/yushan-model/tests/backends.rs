@@ -25,7 +25,10 @@ fn adapted_model(device: &Device) -> Model {
         for target in LoraTarget::ALL {
             if let Some(l) = layer.projection_mut(target).and_then(|d| d.lora.as_mut()) {
                 let [r, out] = l.b.dims();
-                l.b = Param::from_tensor(Tensor::from_data(TensorData::new(rng.normal_vec(r * out, 0.3), [r, out]), device));
+                l.b = Param::from_tensor(Tensor::from_data(
+                    TensorData::new(rng.normal_vec(r * out, 0.3), [r, out]),
+                    device,
+                ));
             }
         }
     }
@@ -58,6 +61,10 @@ fn wgpu_forward_and_backward_match_the_cpu() {
     for (i, (c, g)) in cpu.iter().zip(&gpu).enumerate() {
         let scale = max_abs(c).max(1e-3);
         let diff = max_abs_diff(c, g);
-        assert!(diff / scale < 1e-3, "tensor {i} (0 = logits, then adapter gradients): relative difference {}", diff / scale);
+        assert!(
+            diff / scale < 1e-3,
+            "tensor {i} (0 = logits, then adapter gradients): relative difference {}",
+            diff / scale
+        );
     }
 }

@@ -59,7 +59,8 @@ fn cached_decoding_matches_the_full_forward_pass() {
         let ids = tokens.into_data().convert::<i32>().try_into_vec::<i32>().unwrap();
         let mut cache = model.new_cache(1, 12);
         for (pos, &id) in ids.iter().enumerate() {
-            let step = model.decode_step(Tensor::from_data(TensorData::new(vec![id], [1, 1]), &device), pos, &mut cache);
+            let step =
+                model.decode_step(Tensor::from_data(TensorData::new(vec![id], [1, 1]), &device), pos, &mut cache);
             let step = values(step);
             let expected = &full[pos * config.vocab_size..(pos + 1) * config.vocab_size];
             let diff = max_abs_diff(&step, expected);
@@ -79,7 +80,8 @@ fn merging_adds_the_scaled_low_rank_product_and_keeps_outputs() {
 
     let q = &adapted.layers[1].attention.q_proj;
     let adapter = q.lora.as_ref().unwrap();
-    let expected = values(q.weight.val() + adapter.a.val().matmul(adapter.b.val()).mul_scalar(lora.alpha / lora.rank as f64));
+    let expected =
+        values(q.weight.val() + adapter.a.val().matmul(adapter.b.val()).mul_scalar(lora.alpha / lora.rank as f64));
 
     let merged = adapted.clone().merge_lora();
     assert!(!merged.has_lora());

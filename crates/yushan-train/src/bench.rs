@@ -34,9 +34,8 @@ impl BenchShape {
     pub fn batch(&self, seed: u64) -> Batch {
         let mut rng = SplitMix64::new(seed);
         let n = self.batch * self.seq;
-        let stream: Vec<u32> = (0..n + self.batch)
-            .map(|_| (rng.next_u64() % self.model.vocab_size as u64) as u32)
-            .collect();
+        let stream: Vec<u32> =
+            (0..n + self.batch).map(|_| (rng.next_u64() % self.model.vocab_size as u64) as u32).collect();
         let mut inputs = Vec::with_capacity(n);
         let mut targets = Vec::with_capacity(n);
         for row in 0..self.batch {

@@ -9,9 +9,9 @@ use yushan_data::{
 };
 use yushan_model::Model;
 
+use crate::TrainError;
 use crate::generate::{Generation, SamplingConfig, generate};
 use crate::trainer::{BatchSource, TrainConfig, Trainer};
-use crate::TrainError;
 
 impl BatchSource for Batcher {
     fn next_batch(&mut self) -> yushan_data::Batch {

@@ -60,7 +60,8 @@ pub async fn generate(
     let capacity = (prompt.len() + config.max_new_tokens).min(context);
     let mut cache = model.new_cache(1, capacity);
     let device = model.device();
-    let token_tensor = |id: u32| -> Tensor<2, Int> { Tensor::from_data(TensorData::new(vec![id as i32], [1, 1]), &device) };
+    let token_tensor =
+        |id: u32| -> Tensor<2, Int> { Tensor::from_data(TensorData::new(vec![id as i32], [1, 1]), &device) };
 
     // Prefill one token at a time: every step then has the same shapes as decoding, so the
     // GPU compiles one set of kernels whatever the prompt length.
@@ -133,12 +134,7 @@ pub fn sample(logits: &[f32], config: &SamplingConfig, rng: &mut SplitMix64) -> 
 }
 
 fn argmax(values: &[f32]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
-        .map(|(i, _)| i)
-        .unwrap_or(0)
+    values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0))).map(|(i, _)| i).unwrap_or(0)
 }
 
 #[cfg(test)]

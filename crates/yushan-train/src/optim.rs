@@ -56,7 +56,9 @@ impl FlatAdamW {
         let flat_grads: Vec<Tensor<1>> = gather
             .order
             .iter()
-            .map(|(id, rank, len)| take_flat_grad(&mut grads, *id, *rank).unwrap_or_else(|| Tensor::zeros([*len], &device)))
+            .map(|(id, rank, len)| {
+                take_flat_grad(&mut grads, *id, *rank).unwrap_or_else(|| Tensor::zeros([*len], &device))
+            })
             .collect();
         let mut grad = Tensor::cat(flat_grads, 0);
         let params = Tensor::cat(gather.params, 0);
@@ -184,8 +186,14 @@ mod tests {
         let s = (max_norm / (norm + 1e-6)).min(1.0);
         let device = model.a.device();
         let mut out = GradientsParams::new();
-        out.register(model.a.id, Tensor::<2>::from_data(TensorData::new(ga.iter().map(|x| x * s).collect(), [3, 5]), &device));
-        out.register(model.b.id, Tensor::<1>::from_data(TensorData::new(gb.iter().map(|x| x * s).collect(), [4]), &device));
+        out.register(
+            model.a.id,
+            Tensor::<2>::from_data(TensorData::new(ga.iter().map(|x| x * s).collect(), [3, 5]), &device),
+        );
+        out.register(
+            model.b.id,
+            Tensor::<1>::from_data(TensorData::new(gb.iter().map(|x| x * s).collect(), [4]), &device),
+        );
         out
     }
 
@@ -211,7 +219,8 @@ mod tests {
             reference = burn_adamw.step(lr, reference, clip_on_host(g_ref, &ours, 1.0));
         }
         let (a, b) = (values(&ours), values(&reference));
-        TensorData::from(a.as_slice()).assert_approx_eq::<f32>(&TensorData::from(b.as_slice()), Tolerance::absolute(1e-5));
+        TensorData::from(a.as_slice())
+            .assert_approx_eq::<f32>(&TensorData::from(b.as_slice()), Tolerance::absolute(1e-5));
         assert_eq!(ours.frozen.val().into_data(), frozen_before, "a frozen parameter moved");
         assert!(ours.a.is_require_grad() && ours.b.is_require_grad() && !ours.frozen.is_require_grad());
     }

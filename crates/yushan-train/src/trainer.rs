@@ -9,12 +9,12 @@ use web_time::Instant;
 use yushan_data::Batch;
 use yushan_model::{LoraConfig, Model};
 
+use crate::TrainError;
 use crate::chunked::{LossPlan, loss_and_grads, nll_sum};
 use crate::events::StepEvent;
 use crate::loss::DeviceBatch;
 use crate::optim::FlatAdamW;
 use crate::schedule::Schedule;
-use crate::TrainError;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {

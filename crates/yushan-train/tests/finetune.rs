@@ -76,7 +76,13 @@ fn assert_answers(model: &Model, tokenizer: &ChatTokenizer, convs: &[Conversatio
     for conv in convs {
         let question = &conv.messages[0].content;
         let (reply, generation) = pollster::block_on(answer(
-            model, tokenizer, Template::Plain, None, question, &SamplingConfig::greedy(12), |_| {},
+            model,
+            tokenizer,
+            Template::Plain,
+            None,
+            question,
+            &SamplingConfig::greedy(12),
+            |_| {},
         ))
         .unwrap();
         assert_eq!(reply, conv.messages[1].content, "answer to {question}");
@@ -131,7 +137,10 @@ fn full_fine_tuning_trains_every_weight() {
     let (tuned, losses) = run(3, None);
     assert!(losses[2] < losses[0]);
     let before = pollster::block_on(base.to_safetensors()).unwrap();
-    assert!(pollster::block_on(tuned.to_safetensors()).unwrap() != before, "full fine-tuning left the weights unchanged");
+    assert!(
+        pollster::block_on(tuned.to_safetensors()).unwrap() != before,
+        "full fine-tuning left the weights unchanged"
+    );
 }
 
 #[test]

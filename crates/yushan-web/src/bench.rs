@@ -12,7 +12,8 @@ use crate::{gpu_device, to_js};
 #[wasm_bindgen]
 pub async fn run_bench(shape: String, steps: usize, on_step: Option<js_sys::Function>) -> Result<JsValue, JsError> {
     let device = gpu_device()?;
-    let shape = BenchShape::by_name(&shape).ok_or_else(|| JsError::new(&format!("unknown shape {shape:?} (S or M)")))?;
+    let shape =
+        BenchShape::by_name(&shape).ok_or_else(|| JsError::new(&format!("unknown shape {shape:?} (S or M)")))?;
     let report = run(&shape, &device, steps, Instant::now(), |event| {
         if let (Some(f), Ok(value)) = (&on_step, to_js(event)) {
             let _ = f.call1(&JsValue::NULL, &value);

@@ -347,7 +347,8 @@ fn new_trainer() -> Result<Trainer, JsError> {
             .map(|e| e.len())
             .max()
             .unwrap_or(0);
-        let spec = s.options.spec(base.config.max_seq_len, longest, s.conversations.len()).map_err(|e| JsError::new(&e))?;
+        let spec =
+            s.options.spec(base.config.max_seq_len, longest, s.conversations.len()).map_err(|e| JsError::new(&e))?;
         let (trainer, _summary) = prepare(base, tokenizer, &s.conversations, &spec, &device).map_err(err)?;
         Ok(trainer)
     })
@@ -461,8 +462,11 @@ pub async fn export_adapter() -> Result<JsValue, JsError> {
     let _busy = Busy::take()?;
     let (model, lora) = with(|s| {
         if let Some(trainer) = s.trainer.as_ref().filter(|t| t.steps_done() > 0) {
-            let lora =
-                trainer.config().lora.clone().ok_or_else(|| JsError::new("this run trained every weight: no adapter"))?;
+            let lora = trainer
+                .config()
+                .lora
+                .clone()
+                .ok_or_else(|| JsError::new("this run trained every weight: no adapter"))?;
             return Ok((trainer.model().clone().valid(), lora));
         }
         s.loaded.clone().ok_or_else(|| JsError::new("nothing trained yet"))
