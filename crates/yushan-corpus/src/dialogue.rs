@@ -20,7 +20,7 @@
 use yushan_rng::SplitMix64;
 
 use crate::facts::{FACTS, Fact};
-use crate::prose::Document;
+use crate::prose::{Document, capitalise};
 use crate::questions::{answer_sentence, question_en, question_for};
 
 /// Who speaks in a transcript: (the asker's tag, the answerer's tag). Many different pairs, so
@@ -64,8 +64,7 @@ fn answers_zh(fact: &Fact) -> [String; 3] {
 
 fn answers_en(fact: &Fact) -> [String; 2] {
     let a = fact.answer_en;
-    let cap =
-        a.chars().next().map(|c| c.to_uppercase().chain(a.chars().skip(1)).collect::<String>()).unwrap_or_default();
+    let cap = capitalise(a);
     [format!("{cap}."), format!("It is {a}.")].map(|s| s.replace("..", "."))
 }
 

@@ -22,7 +22,7 @@
 use yushan_rng::SplitMix64;
 
 use crate::facts::{FACTS, Fact};
-use crate::prose::Document;
+use crate::prose::{Document, capitalise};
 
 /// Everyday phrases, English and Traditional Chinese.
 pub const PHRASES: &[(&str, &str)] = &[
@@ -79,11 +79,6 @@ pub fn entries() -> Vec<(String, String)> {
         add(en, zh);
     }
     out
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// How a word list or a dictionary writes one entry; a document uses one form throughout.

@@ -25,7 +25,8 @@ fn possessive_en(fact: &Fact) -> String {
     if name.ends_with('s') { format!("{name}'") } else { format!("{name}'s") }
 }
 
-fn capitalise(s: &str) -> String {
+/// "the Pacific Ocean" → "The Pacific Ocean".
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

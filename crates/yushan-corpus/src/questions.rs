@@ -2,6 +2,7 @@
 
 use crate::facts::{FACTS, Fact, Kind, WORLD};
 use crate::glossary::bare_name;
+use crate::prose::capitalise;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuestionItem {
@@ -58,8 +59,7 @@ fn item(i: usize) -> QuestionItem {
 /// The same question asked in English, answered with the English name: "Mount Fuji.".
 fn item_en(i: usize) -> QuestionItem {
     let name = FACTS[i].answer_en;
-    let mut reply: String =
-        name.chars().next().into_iter().flat_map(char::to_uppercase).chain(name.chars().skip(1)).collect();
+    let mut reply = capitalise(name);
     if !reply.ends_with('.') {
         reply.push('.');
     }
