@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use yushan_corpus::tasks::{TaskItem, task_lesson};
 use yushan_corpus::{CorpusRepeats, FACTS, QuestionItem, knowledge_corpus, shortcut_lesson, transfer_lesson};
 use yushan_data::tokenizer::END_OF_TEXT;
 use yushan_data::{Conversation, to_jsonl};
@@ -14,7 +15,8 @@ pub struct CorpusArgs {
     /// The corpus text file to write.
     #[arg(long)]
     out: PathBuf,
-    /// Also write the lessons' data here (shortcut/, transfer/: train*.jsonl, heldout.jsonl).
+    /// Also write the lessons' data here (shortcut/, transfer/: train*.jsonl, heldout.jsonl;
+    /// tasks/: the translation and editing tasks, *-train.jsonl and *-heldout.jsonl).
     #[arg(long)]
     lessons: Option<PathBuf>,
     #[arg(long, default_value_t = 0)]
@@ -63,8 +65,30 @@ pub fn run(args: CorpusArgs) -> Result<()> {
             train_en.len(),
             heldout.len()
         );
+        let tasks = task_lesson(args.seed);
+        let tasks_dir = dir.join("tasks");
+        write(&tasks_dir.join("translate-train.jsonl"), &task_pairs_jsonl(&tasks.translate_train))?;
+        write(&tasks_dir.join("edit-train.jsonl"), &task_pairs_jsonl(&tasks.edit_train))?;
+        write(&tasks_dir.join("translate-heldout.jsonl"), &task_heldout_jsonl(&tasks.translate_heldout))?;
+        write(&tasks_dir.join("edit-heldout.jsonl"), &task_heldout_jsonl(&tasks.edit_heldout))?;
+        write(&tasks_dir.join("composite-heldout.jsonl"), &task_heldout_jsonl(&tasks.composite_heldout))?;
+        eprintln!(
+            "{}: {} pairs per task to train on, {} held-out phrases per task",
+            tasks_dir.display(),
+            tasks.translate_train.len(),
+            tasks.translate_heldout.len()
+        );
     }
     Ok(())
+}
+
+fn task_pairs_jsonl(items: &[TaskItem]) -> String {
+    let pairs: Vec<Conversation> = items.iter().map(|t| Conversation::pair(&t.prompt, &t.answer)).collect();
+    to_jsonl(&pairs)
+}
+
+fn task_heldout_jsonl(items: &[TaskItem]) -> String {
+    items.iter().map(|t| format!("{}\n", serde_json::json!({ "question": t.prompt, "answer": t.answer }))).collect()
 }
 
 /// Chat JSONL, one question-answer conversation a line (what the page's editor opens).

@@ -16,6 +16,7 @@ use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_train::StepEvent;
 
 use crate::device::{self, Backend};
+use crate::lesson_tasks::{self, ForgettingArgs, SpecialistsArgs};
 use crate::model_dir;
 
 #[derive(Args)]
@@ -38,22 +39,30 @@ enum Lesson {
     /// 舉一反三: fine-tune on English pairs, ask in Chinese about other facts; compared with
     /// Chinese pairs and with no fine-tuning.
     Transfer(TransferArgs),
+    /// Specialists and a generalist: a translation adapter, an editing adapter and one on both,
+    /// each asked every task and a composite none was trained on.
+    Specialists(SpecialistsArgs),
+    /// 複習: editing, then translation; task A's accuracy while B trains, with no replay, with
+    /// a share of A's pairs replayed, and with the model's own answers to A's prompts replayed.
+    Forgetting(ForgettingArgs),
 }
 
 #[derive(Args)]
-struct Common {
+pub(crate) struct Common {
     /// The pretrained model (config.json, model.safetensors, tokenizer.json).
     #[arg(long, default_value = "models/knowledge")]
     model: PathBuf,
     /// Folder with the lesson's data: chat pairs (train.jsonl; transfer: train-en.jsonl and
-    /// train-zh.jsonl) and heldout.jsonl ({"question","answer","accept":[...]} per line).
-    /// Default: the lesson's own folder, lessons/shortcut (lessons/transfer for transfer).
+    /// train-zh.jsonl; specialists, forgetting: translate-train.jsonl, edit-train.jsonl) and
+    /// held-out items ({"question","answer","accept":[...]} per line: heldout.jsonl; the tasks:
+    /// translate-, edit- and composite-heldout.jsonl). Default: the lesson's own folder,
+    /// lessons/shortcut (lessons/transfer, lessons/tasks).
     #[arg(long)]
     data: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Backend::Wgpu)]
     backend: Backend,
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub seed: u64,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -70,15 +79,18 @@ struct AdapterArgs {
 }
 
 impl AdapterArgs {
-    /// Rank r and alpha 2r on the chosen projections.
     fn config(&self) -> Result<LoraConfig> {
-        let targets = self
-            .targets
-            .split(',')
-            .map(|t| LoraTarget::parse(t.trim()).with_context(|| format!("unknown LoRA target `{t}`")))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(LoraConfig::new(self.rank, 2.0 * self.rank as f64, &targets))
+        lora_config(self.rank, &self.targets)
     }
+}
+
+/// Rank r and alpha 2r on the comma-separated projections `targets`.
+pub(crate) fn lora_config(rank: usize, targets: &str) -> Result<LoraConfig> {
+    let targets = targets
+        .split(',')
+        .map(|t| LoraTarget::parse(t.trim()).with_context(|| format!("unknown LoRA target `{t}`")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LoraConfig::new(rank, 2.0 * rank as f64, &targets))
 }
 
 #[derive(Args)]
@@ -137,18 +149,20 @@ pub fn run(args: LessonArgs) -> Result<()> {
         Lesson::RoleTags(a) => role_tags(a),
         Lesson::LoraVsFull(a) => lora_vs_full(a),
         Lesson::Transfer(a) => transfer(a),
+        Lesson::Specialists(a) => lesson_tasks::specialists(a),
+        Lesson::Forgetting(a) => lesson_tasks::forgetting(a),
     }
 }
 
 /// What every lesson runs on: the device and the pretrained model.
-struct Setup {
-    device: Device,
-    model: Model,
-    tokenizer: ChatTokenizer,
+pub(crate) struct Setup {
+    pub device: Device,
+    pub model: Model,
+    pub tokenizer: ChatTokenizer,
 }
 
 impl Common {
-    fn setup(&self) -> Result<Setup> {
+    pub(crate) fn setup(&self) -> Result<Setup> {
         let (device, info) = device::open(self.backend)?;
         eprintln!("device: {info}");
         let (model, tokenizer) = model_dir::load(&self.model, &device)?;
@@ -156,7 +170,7 @@ impl Common {
     }
 
     /// The lesson's folder: `--data`, or `default` (relative to where the command runs).
-    fn data_dir(&self, default: &str) -> PathBuf {
+    pub(crate) fn data_dir(&self, default: &str) -> PathBuf {
         self.data.clone().unwrap_or_else(|| PathBuf::from(default))
     }
 
@@ -168,7 +182,7 @@ impl Common {
             .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))
     }
 
-    fn report(&self, report: &impl serde::Serialize) -> Result<bool> {
+    pub(crate) fn report(&self, report: &impl serde::Serialize) -> Result<bool> {
         if self.json {
             println!("{}", serde_json::to_string_pretty(report)?);
         }
@@ -176,11 +190,11 @@ impl Common {
     }
 }
 
-fn read_text(path: &std::path::Path) -> Result<String> {
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn progress(total: usize) -> ProgressBar {
+pub(crate) fn progress(total: usize) -> ProgressBar {
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")
@@ -190,7 +204,7 @@ fn progress(total: usize) -> ProgressBar {
     bar
 }
 
-fn on_step(bar: &ProgressBar) -> impl FnMut(&str, &StepEvent) + '_ {
+pub(crate) fn on_step(bar: &ProgressBar) -> impl FnMut(&str, &StepEvent) + '_ {
     let mut arm = String::new();
     move |name, e| {
         if name != arm {
@@ -334,7 +348,7 @@ fn transfer(args: TransferArgs) -> Result<()> {
     Ok(())
 }
 
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
@@ -406,7 +420,7 @@ fn role_tags(args: RoleTagsArgs) -> Result<()> {
 }
 
 /// `s` on one line, cut and padded to `width` terminal columns (Chinese characters take two).
-fn cell(s: &str, width: usize) -> String {
+pub(crate) fn cell(s: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
     let mut out = String::new();
     let mut used = 0;

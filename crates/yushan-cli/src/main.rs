@@ -6,6 +6,7 @@ mod corpus;
 mod device;
 mod eval;
 mod lesson;
+mod lesson_tasks;
 mod model_dir;
 mod pretrain;
 mod train;

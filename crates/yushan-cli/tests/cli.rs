@@ -297,3 +297,28 @@ fn enable_thinking_reaches_the_models_own_template() {
         "{message}"
     );
 }
+
+#[test]
+fn the_shipped_lesson_files_are_what_the_corpus_command_writes_and_a_bad_line_is_named() {
+    let dir = tempdir("lesson-files");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let lessons = dir.join("lessons");
+    let out = yushan(&["corpus", "--out", &s(&dir.join("corpus.txt")), "--lessons", &s(&lessons)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons");
+    for file in
+        ["shortcut/train.jsonl", "transfer/heldout.jsonl", "tasks/edit-train.jsonl", "tasks/composite-heldout.jsonl"]
+    {
+        let read = |root: &Path| std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(read(&lessons) == read(&repo), "lessons/{file} differs from what `yushan corpus` writes");
+    }
+
+    let tasks = lessons.join("tasks");
+    let heldout = std::fs::read_to_string(tasks.join("edit-heldout.jsonl")).unwrap();
+    let broken = heldout.replacen("\"answer\"", "\"answr\"", 1);
+    std::fs::write(tasks.join("edit-heldout.jsonl"), broken).unwrap();
+    let out = yushan(&["lesson", "specialists", "--backend", "cpu", "--data", &s(&tasks)]);
+    assert!(!out.status.success());
+    let message = text(&out);
+    assert!(message.contains("edit-heldout.jsonl line 1") && message.contains("answr"), "{message}");
+}

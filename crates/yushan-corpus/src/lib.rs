@@ -3,13 +3,15 @@
 //! `facts` holds the table; `prose` states every fact in varied Traditional Chinese and English
 //! sentences, as encyclopedias and textbooks do; `dialogue` asks them in quiz transcripts and
 //! FAQs (never in the chat templates' role tags); `questions` turns facts into the chat pairs
-//! and held-out questions of the lessons, so what a lesson asks is always what the corpus taught.
+//! and held-out questions of the lessons, so what a lesson asks is always what the corpus taught;
+//! `tasks` makes the translation and editing tasks of the specialist and forgetting lessons.
 
 pub mod dialogue;
 pub mod facts;
 pub mod glossary;
 pub mod prose;
 pub mod questions;
+pub mod tasks;
 
 pub use dialogue::generate_dialogues;
 

@@ -5,18 +5,24 @@
 
 pub mod compare;
 pub mod distance;
+pub mod forgetting;
 pub mod lora_vs_full;
 pub mod qa;
 pub mod role_tags;
 mod run;
 pub mod shortcut;
+pub mod specialists;
+pub mod tasks;
 pub mod transfer;
 
 pub use compare::{ArmReport, TrainingMemory, find_arm};
+pub use forgetting::{ForgettingReport, ForgettingSpec, run_forgetting};
 pub use lora_vs_full::{LoraVsFullReport, LoraVsFullSpec, run_lora_vs_full};
 pub use qa::{AnswerCheck, QaItem, parse_lesson, parse_pairs, parse_questions, score_answers};
 pub use role_tags::{RoleTagsReport, RoleTagsSpec, run_role_tags};
 pub use shortcut::{ShortcutArm, ShortcutReport, ShortcutSpec, run_shortcut};
+pub use specialists::{SpecialistsReport, SpecialistsSpec, run_specialists};
+pub use tasks::{TaskData, TaskScore};
 pub use transfer::{TransferData, TransferReport, TransferSpec, run_transfer};
 
 #[cfg(test)]
@@ -33,6 +39,11 @@ mod tests {
         assert!(refused::<RoleTagsSpec>(r#"{"scratch_steps": 1}"#).contains("unknown field `scratch_steps`"));
         assert!(refused::<LoraVsFullSpec>(r#"{"steps": 1, "full_steps": 1}"#).contains("unknown field `full_steps`"));
         assert!(refused::<TransferSpec>(r#"{"lr": 1e-3, "lora_lr": 1e-3}"#).contains("unknown field `lora_lr`"));
+        assert!(refused::<SpecialistsSpec>(r#"{"step": 2}"#).contains("unknown field `step`"));
+        assert!(refused::<ForgettingSpec>(r#"{"replay": 0.5}"#).contains("unknown field `replay`"));
+        // Inside the adapter's settings too.
+        let lora = r#"{"lora": {"rank": 4, "alpha": 8, "target": ["q"], "targets": ["q"]}}"#;
+        assert!(refused::<ShortcutSpec>(lora).contains("unknown field `target`"));
         let spec: TransferSpec = serde_json::from_str(r#"{"steps": 2}"#).unwrap();
         assert_eq!(spec, TransferSpec { steps: 2, ..TransferSpec::default() });
     }

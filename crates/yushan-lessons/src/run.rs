@@ -5,7 +5,9 @@
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Template, encode_conversation};
 use yushan_model::{LoraConfig, Model};
-use yushan_train::{FineTuneSpec, Generation, SamplingConfig, StepEvent, TrainConfig, TrainError, answer, prepare};
+use yushan_train::{
+    FineTuneSpec, Generation, SamplingConfig, StepEvent, TrainConfig, TrainError, Trainer, answer, prepare,
+};
 
 use crate::qa::QaItem;
 
@@ -33,16 +35,16 @@ impl LessonRun {
         }
     }
 
-    /// Trains `model` on the pairs; returns the trained model (off autodiff) and its last loss.
-    pub async fn fine_tune(
+    /// A trainer for `model` on the pairs, batched as the lessons batch them (sequences as long
+    /// as the longest pair needs); the caller steps it.
+    pub fn trainer(
         &self,
         model: Model,
         tokenizer: &ChatTokenizer,
         train: &[QaItem],
         train_config: TrainConfig,
         device: &Device,
-        mut on_step: impl FnMut(&StepEvent),
-    ) -> Result<(Model, f32), TrainError> {
+    ) -> Result<Trainer, TrainError> {
         let conversations: Vec<_> = train.iter().map(QaItem::conversation).collect();
         let longest = conversations
             .iter()
@@ -59,7 +61,20 @@ impl LessonRun {
             heldout_fraction: 0.0,
             train: train_config,
         };
-        let (mut trainer, _) = prepare(model, tokenizer, &conversations, &spec, device)?;
+        Ok(prepare(model, tokenizer, &conversations, &spec, device)?.0)
+    }
+
+    /// Trains `model` on the pairs; returns the trained model (off autodiff) and its last loss.
+    pub async fn fine_tune(
+        &self,
+        model: Model,
+        tokenizer: &ChatTokenizer,
+        train: &[QaItem],
+        train_config: TrainConfig,
+        device: &Device,
+        mut on_step: impl FnMut(&StepEvent),
+    ) -> Result<(Model, f32), TrainError> {
+        let mut trainer = self.trainer(model, tokenizer, train, train_config, device)?;
         let mut loss = f32::NAN;
         while !trainer.is_done() {
             let event = trainer.step().await?;

@@ -50,7 +50,9 @@ impl LoraTarget {
     }
 }
 
+/// A misspelt field (in a lesson's settings from a link, say) is refused, not left at its default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoraConfig {
     pub rank: usize,
     pub alpha: f64,

@@ -121,6 +121,12 @@ impl Trainer {
         self.step >= self.config.steps
     }
 
+    /// The model as trained so far, off autodiff, for asking it questions mid-run; training
+    /// goes on from where it was.
+    pub fn current_model(&self) -> Model {
+        self.model.clone().valid()
+    }
+
     /// The trained model, off autodiff, ready for generation or export.
     pub fn into_model(self) -> Model {
         self.model.valid()
