@@ -3,7 +3,8 @@
 // short. Loss points arrive for every arm that trains, the figures table fills (shares in
 // [0, 1]), the answers table has one row per question asked, a misspelt setting in the link is
 // refused with a message, the studio's own model is left alone, and nothing is fetched from
-// another origin. Needs web/pkg/ (scripts/build-web.sh).
+// another origin. The lessons over the translation and editing tasks get per-task figures, and
+// the forgetting lesson a second chart: task A's held-out share over B's steps, one series per arm. Needs web/pkg/ (scripts/build-web.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
@@ -21,19 +22,33 @@ const REDUCED = {
   'role-tags': { steps: 1, max_answer_tokens: 4 },
   'lora-vs-full': { steps: 1, max_answer_tokens: 4 },
   transfer: { steps: 1, max_answer_tokens: 4 },
+  // The lessons over the translation and editing tasks train an adapter on every projection, on
+  // longer pairs (~15 s a step at batch 8 on SwiftShader): batches of 2, three-token answers. The
+  // generalist trains twice the specialists' steps.
+  specialists: { steps: 1, batch_size: 2, max_answer_tokens: 3 },
+  // Two checkpoints of A while B trains; a small replay share, so that the model writes only two
+  // examples of A for self-replay (each is a sampled prompt and a greedy answer).
+  forgetting: { a_steps: 1, b_steps: 2, checkpoints: 2, batch_size: 2, replay_share: 0.03, max_answer_tokens: 3 },
 };
 const QUESTIONS = 2;
+// Those lessons ask each task's held-out items (lesson-questions limits each set): one of each.
+const TASK_QUESTIONS = 1;
 // The arms in the order they run; `null` steps: the arm does not train.
 const ARMS = {
   shortcut: ['scratch', 'lora'],
   'role-tags': ['with tags', 'without tags'],
   'lora-vs-full': ['lora', 'full'],
   transfer: ['untuned', 'english', 'chinese'],
+  specialists: ['untuned', 'translator', 'editor', 'generalist'],
+  forgetting: ['task-a', 'sequential', 'replay', 'self-replay'],
 };
 // A word of the first trained arm's name in the chart's legend (in the page's language then).
-const LEGEND = { shortcut: '從隨機權重訓練', 'role-tags': 'with role tags', 'lora-vs-full': 'LoRA', transfer: 'LoRA on English pairs' };
+const LEGEND = {
+  shortcut: '從隨機權重訓練', 'role-tags': 'with role tags', 'lora-vs-full': 'LoRA', transfer: 'LoRA on English pairs',
+  specialists: 'translator (translation only)', forgetting: 'task A: editing',
+};
 
-const lessonUrl = (id, extra = '') => `${baseUrl}?lesson-spec=${encodeURIComponent(JSON.stringify(REDUCED[id]))}&lesson-questions=${QUESTIONS}${extra}`;
+const lessonUrl = (id, extra = '', questions = QUESTIONS) => `${baseUrl}?lesson-spec=${encodeURIComponent(JSON.stringify(REDUCED[id]))}&lesson-questions=${questions}${extra}`;
 
 async function open(page, url) {
   await page.goto(url);
@@ -54,8 +69,9 @@ async function runLesson(page, id) {
   return s;
 }
 
-async function checkTables(page, id, s) {
-  // The arms come from the engine's plan; loss points for every arm that trains, all of them, in order.
+// The arms come from the engine's plan; loss points for every arm that trains, all of them, in
+// order, and the loss chart drawn. Returns the arms that train.
+async function checkLossPoints(page, id, s) {
   assert.deepEqual(s.plan.map((a) => a.key), ARMS[id]);
   const trained = s.plan.filter((a) => a.steps !== null);
   assert.deepEqual(Object.keys(s.points), trained.map((a) => a.key));
@@ -64,6 +80,11 @@ async function checkTables(page, id, s) {
     assert.ok(s.points[key].every((p) => Number.isFinite(p.loss) && p.loss > 0), key);
   }
   assert.equal(await page.locator('#lesson-chart .uplot').count(), 1, 'the loss chart is drawn');
+  return trained;
+}
+
+async function checkTables(page, id, s) {
+  const trained = await checkLossPoints(page, id, s);
   const legend = await page.locator('#lesson-chart .u-legend').textContent();
   assert.ok(legend.includes(LEGEND[id]), legend);
 
@@ -104,6 +125,41 @@ async function checkTables(page, id, s) {
   assert.equal(s.result.summary.seed, s.spec.seed);
 }
 
+// The lessons over the translation and editing tasks: loss for every stage that trains, figures per
+// task (exact shares in [0, 1] as %, similarities in [0, 1] with two decimals), the answers table.
+async function checkTaskLesson(page, id, s, { arms, rows, firstWords }) {
+  const trained = await checkLossPoints(page, id, s);
+  assert.equal(await page.locator('#lesson-chart .u-legend .u-series').count(), 1 + trained.length, 'a loss series per stage that trains');
+  assert.ok((await page.locator('#lesson-chart .u-legend').textContent()).includes(LEGEND[id]));
+
+  // One column per arm, coloured as its loss curve is (by its place in the plan).
+  const heads = await page.$$eval('#lesson-results thead th.arm', (ths) => ths.map((th) => th.className));
+  assert.deepEqual(heads, arms.map((key) => `arm arm-${s.plan.findIndex((p) => p.key === key)}`));
+  const cells = await page.$$eval('#lesson-results td[data-value]', (tds) => tds.map((td) => ({ ...td.dataset, text: td.textContent })));
+  for (const key of arms) {
+    const mine = cells.filter((c) => c.arm === key);
+    const shares = mine.filter((c) => c.kind === 'share');
+    const scores = mine.filter((c) => c.kind === 'score');
+    assert.ok(shares.length >= 2 && scores.length === shares.length, `${key}: an exact share and a similarity per task`);
+    for (const c of [...shares, ...scores]) assert.ok(Number(c.value) >= 0 && Number(c.value) <= 1, `${key}: ${c.kind} ${c.value}`);
+    for (const c of shares) assert.match(c.text, /^\d+(\.\d)?%$/);
+    for (const c of scores) assert.match(c.text, /^[01]\.\d\d$/);
+    const loss = mine.find((c) => c.kind === 'loss');
+    if (s.plan.find((p) => p.key === key).steps === null) assert.equal(loss, undefined, `${key} does not train: no loss`);
+    else assert.ok(Number(loss.value) > 0 && Number.isFinite(Number(loss.value)), `${key}: final loss ${loss?.value}`);
+  }
+
+  // The answers: the rows asked, each arm's answer marked ✓ (exactly the expected text) or ✗.
+  const table = await page.$$eval('#lesson-answers tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  assert.equal(table.length, rows);
+  for (const [i, row] of table.entries()) {
+    assert.equal(row.length, 2 + arms.length);
+    assert.ok(row[0].startsWith(firstWords[i]), `row ${i}: ${row[0]}`);
+    for (const answer of row.slice(2)) assert.match(answer, /^[✓✗] /);
+  }
+  assert.equal(s.result.summary.seed, s.spec.seed);
+}
+
 // The figure `key` of each arm, by arm.
 const figures = async (page, key) => Object.fromEntries(await page.$$eval(`#lesson-results tr[data-metric="${key}"] td[data-value]`,
   (tds) => tds.map((td) => [td.dataset.arm, Number(td.dataset.value)])));
@@ -124,14 +180,18 @@ test('lessons: each runs with one click on reduced settings', { timeout: 900_000
       const items = await page.$$eval('#lesson-list .lesson', (lis) => lis.map((li) => ({
         id: li.dataset.lesson, text: li.textContent, links: [...li.querySelectorAll('a')].map((a) => a.getAttribute('href')),
       })));
-      assert.deepEqual(items.map((i) => i.id), ['shortcut', 'role-tags', 'lora-vs-full', 'transfer']);
+      assert.deepEqual(items.map((i) => i.id), ['shortcut', 'role-tags', 'lora-vs-full', 'transfer', 'specialists', 'forgetting']);
       assert.match(items[0].text, /玉山/);
       assert.match(items[1].text, /角色標籤/);
       assert.match(items[2].text, /全參數微調/);
       assert.match(items[3].text, /舉一反三/);
+      assert.match(items[4].text, /通才/);
+      assert.match(items[5].text, /複習/);
       assert.ok(items[0].links.includes('lessons/shortcut/train.jsonl') && items[0].links.includes('lessons/shortcut/heldout.jsonl'));
       assert.ok(items[2].links.includes('lessons/shortcut/train.jsonl'));
       for (const f of ['train-en.jsonl', 'train-zh.jsonl', 'heldout.jsonl']) assert.ok(items[3].links.includes(`lessons/transfer/${f}`), f);
+      const tasks = ['translate-train.jsonl', 'edit-train.jsonl', 'translate-heldout.jsonl', 'edit-heldout.jsonl', 'composite-heldout.jsonl'];
+      for (const i of [4, 5]) for (const f of tasks) assert.ok(items[i].links.includes(`lessons/tasks/${f}`), `${items[i].id}: ${f}`);
       for (const href of items.flatMap((i) => i.links)) {
         const res = await page.request.get(new URL(href, baseUrl).href);
         assert.equal(res.status(), 200, href);
@@ -196,12 +256,88 @@ test('lessons: each runs with one click on reduced settings', { timeout: 900_000
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-transfer.png') });
     });
 
+    await t.test('specialists and a generalist: each task per arm, rows of each task', async () => {
+      await open(page, lessonUrl('specialists', '&lesson=specialists&lesson-seed=0', TASK_QUESTIONS));
+      const t1 = Date.now();
+      const s = await runLesson(page, 'specialists');
+      assert.deepEqual(s.plan, [{ key: 'untuned', steps: null }, { key: 'translator', steps: 1 }, { key: 'editor', steps: 1 }, { key: 'generalist', steps: 2 }]);
+      // lesson-questions limits each task's held-out items: TASK_QUESTIONS of each of the three.
+      const n = TASK_QUESTIONS;
+      assert.equal(s.result.questions, 3 * n);
+      assert.deepEqual(s.result.report.arms.map((a) => a.tasks.map((task) => [task.task, task.answers.length])),
+        Array(4).fill([['translate', n], ['edit', n], ['composite', n]]));
+      const words = [...Array(n).fill('Translate into Chinese: the'), ...Array(n).fill('改正量詞：'), ...Array(n).fill('Translate into Chinese: Which')];
+      await checkTaskLesson(page, 'specialists', s, { arms: ARMS.specialists, rows: 3 * n, firstWords: words });
+      for (const task of ['translate', 'edit', 'composite']) {
+        assert.equal(Object.keys(await figures(page, `${task}_exact`)).length, 4, task);
+        assert.equal(Object.keys(await figures(page, `${task}_similarity`)).length, 4, task);
+      }
+      assert.deepEqual(await figures(page, 'train_pairs'), { untuned: 0, translator: 70, editor: 70, generalist: 140 });
+      assert.match(await page.textContent('#lesson-check'), /exactly the expected text/);
+      assert.equal(await page.locator('#lesson-curve .uplot').count(), 0, 'no curves in this lesson');
+      await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-specialists-en.png') });
+      console.log(`specialists subtest: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    });
+
+    await t.test('複習: task A, then B three ways; the three arms, notes on A and a curve of A per arm', async () => {
+      await open(page, lessonUrl('forgetting', '&lesson=forgetting&lesson-seed=0', TASK_QUESTIONS));
+      const t1 = Date.now();
+      const s = await runLesson(page, 'forgetting');
+      // Task A trains first (in the plan and the loss chart), but is not a column of the figures.
+      assert.deepEqual(s.plan, [{ key: 'task-a', steps: 1 }, { key: 'sequential', steps: 2 }, { key: 'replay', steps: 2 }, { key: 'self-replay', steps: 2 }]);
+      assert.equal(s.result.questions, 2 * TASK_QUESTIONS);
+      const arms = ARMS.forgetting.slice(1);
+      await checkTaskLesson(page, 'forgetting', s, { arms, rows: TASK_QUESTIONS, firstWords: Array(TASK_QUESTIONS).fill('改正量詞：') });
+      const replayed = await figures(page, 'replayed');
+      assert.equal(replayed.sequential, 0);
+      assert.equal(replayed.replay, 2, 'round(0.03 / 0.97 × 70) of A\'s stored pairs');
+      assert.ok(replayed['self-replay'] <= 2, `self-written: ${replayed['self-replay']}`);
+      const notes = Object.fromEntries(await page.$$eval('#lesson-notes [data-note]', (ps) => ps.map((p) => [p.dataset.note, Number(p.dataset.value)])));
+      assert.deepEqual(Object.keys(notes), ['a_after_a_exact', 'b_after_a_exact', 'self_written']);
+      assert.ok(notes.a_after_a_exact >= 0 && notes.a_after_a_exact <= 1 && notes.b_after_a_exact >= 0 && notes.b_after_a_exact <= 1);
+      assert.equal(notes.self_written, replayed['self-replay']);
+      assert.equal(await page.locator('#lesson-notes .lesson-examples li').count(), notes.self_written, 'the examples it wrote are listed');
+
+      // The curve of A while B trains: one series per arm, from B's step 0 (right after A) to its last.
+      const curves = s.result.summary.curves;
+      assert.deepEqual(curves.map((c) => c.key), arms);
+      for (const c of curves) {
+        assert.deepEqual(c.points.map(([step]) => step), [0, 1, 2], c.key);
+        assert.equal(c.points[0][1], notes.a_after_a_exact, `${c.key} starts where A left off`);
+        assert.ok(c.points.every(([, v]) => v >= 0 && v <= 1), c.key);
+      }
+      assert.ok(await page.isVisible('#lesson-curve'));
+      assert.equal(await page.locator('#lesson-curve .uplot').count(), 1, 'the curve chart is drawn');
+      const legend = await page.$$eval('#lesson-curve .u-legend .u-series', (trs) => trs.map((tr) => tr.textContent));
+      assert.equal(legend.length, 1 + arms.length, legend.join(' | '));
+      assert.ok(legend[1].includes('B alone (sequential)') && legend[3].includes('self-replay'), legend.join(' | '));
+      // Each arm's curve in the colour of its loss curve.
+      const strokes = async (box) => page.$$eval(`${box} .u-legend .u-series .u-marker`, (ms) => ms.map((m) => getComputedStyle(m).borderColor));
+      assert.deepEqual((await strokes('#lesson-curve')).slice(1), (await strokes('#lesson-chart')).slice(2));
+      await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-forgetting-en.png') });
+      // The other language redraws the tables, the notes and the curve.
+      await page.click('#lang-toggle');
+      assert.match(await page.textContent('#lesson-curve'), /任務 A/);
+      assert.match(await page.textContent('#lesson-results'), /只學 B/);
+      assert.equal(await page.locator('#lesson-curve .uplot').count(), 1);
+      await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-forgetting-zh.png') });
+      await page.click('#lang-toggle');
+      console.log(`forgetting subtest: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    });
+
     await t.test('a misspelt setting in the link is refused with a message, not ignored', async () => {
       await open(page, `${baseUrl}?lesson=transfer&lesson-spec=${encodeURIComponent('{"step":1}')}`);
       await page.click('#lesson-transfer .lesson-run');
       await page.waitForFunction(() => window.yushan.lessons.state.phase === 'error', null, { timeout: 60_000 });
       assert.match(await page.textContent('#lesson-status'), /unknown field `step`/);
       assert.deepEqual(await page.evaluate(() => window.yushan.lessons.state.points), {});
+      for (const [id, spec, field] of [['specialists', '{"steps":1,"generalist_steps":2}', 'generalist_steps'], ['forgetting', '{"b_step":1}', 'b_step']]) {
+        await open(page, `${baseUrl}?lesson=${id}&lesson-spec=${encodeURIComponent(spec)}`);
+        await page.click(`#lesson-${id} .lesson-run`);
+        await page.waitForFunction(() => window.yushan.lessons.state.phase === 'error', null, { timeout: 60_000 });
+        assert.ok((await page.textContent('#lesson-status')).includes(`unknown field \`${field}\``), id);
+        assert.deepEqual(await page.evaluate(() => window.yushan.lessons.state.points), {});
+      }
       await open(page, `${baseUrl}?lesson=transfer&lesson-spec=${encodeURIComponent('{"steps":1')}`);
       assert.ok(await page.isVisible('#lessons-reduced'));
       assert.match(await page.textContent('#lessons-reduced'), /lesson-spec/);
@@ -233,7 +369,7 @@ test('lessons: each runs with one click on reduced settings', { timeout: 900_000
     const bad = consoleLines.filter((l) => l.type === 'pageerror' || (l.type === 'error' && GPU_ERROR.test(l.text)));
     // The one lesson that failed on purpose (unknown field) logs its error; nothing else may.
     const failed = consoleLines.filter((l) => l.type === 'error' && l.text.startsWith('[yushan] lesson'));
-    assert.ok(failed.every((l) => /unknown field `step`/.test(l.text)), JSON.stringify(failed));
+    assert.ok(failed.every((l) => /unknown field `(step|generalist_steps|b_step)`/.test(l.text)), JSON.stringify(failed));
     assert.deepEqual(bad, []);
     assert.deepEqual(foreign, [], 'every request stays on the page\'s origin');
     console.log(`lessons test: ${((Date.now() - t0) / 1000).toFixed(1)} s`);

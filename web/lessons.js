@@ -2,7 +2,9 @@
 // shipped pretrained model models/knowledge/, run with one click. A lesson runs in a worker of
 // its own (web/worker.js again, a second instance), so it never touches the studio's model or
 // run, and Stop simply ends that worker. Loss points stream to a chart (one series per arm);
-// the report fills a table of figures (one column per arm) and a table of answers.
+// the report fills a table of figures (one column per arm) and a table of answers, and for a
+// lesson that measures a figure along training (forgetting: task A while B trains), a second
+// chart of those curves.
 //
 // A new lesson: one entry in LESSONS below, its texts in MESSAGES, and its run in
 // crates/yushan-web/src/lessons.rs. The arms (their keys and steps) come from the engine
@@ -25,40 +27,66 @@ const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
 };
 
 // The lessons, in the order the panel lists them. `id`: the name run_lesson knows; `data`: the
-// folder of its `files` (the page links each); `asks(lines)`: how many questions it asks, from
-// the number of lines of each file; `minutes`: measured wall time of the whole lesson on
+// folder of its `files` (the page links each); `asks(lines, limit)`: how many questions each arm
+// is asked once it has trained (for the progress text), from the number of lines of each file
+// and the link's lesson-questions (0 = all); `minutes`: measured wall time of the whole lesson on
 // SwiftShader (software WebGPU, 2 CPU cores) with the default settings (2026-11-25: shortcut
 // 49.3 min, 6.3 s per step from scratch and 5.3 s per LoRA step; role-tags 31.8 min;
 // lora-vs-full 35.8 min, 10.8 s per LoRA step and 7.7 s per full step, while other jobs shared
 // the cores (load 4-7), so on a quiet machine it should take less; transfer 31.2 min, 10.3 s per
 // step on the English pairs (longer sequences) and 5.3 s on the Chinese ones). Measure again
-// when the lessons' settings change.
+// when the lessons' settings change. `estimated`: `minutes` was not measured over a whole run
+// (see the lesson's entry).
 const PAIRS = ['train.jsonl', 'heldout.jsonl'];
+const TASKS = ['translate-train.jsonl', 'edit-train.jsonl', 'translate-heldout.jsonl', 'edit-heldout.jsonl', 'composite-heldout.jsonl'];
+const cap = (n, limit) => (limit ? Math.min(n, limit) : n);
 export const LESSONS = [
   {
     id: 'shortcut', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n) => n['heldout.jsonl'], minutes: 50,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 50,
   },
   {
     id: 'role-tags', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n) => n['train.jsonl'] + n['heldout.jsonl'], minutes: 32,
+    asks: (n, limit) => cap(n['train.jsonl'] + n['heldout.jsonl'], limit), minutes: 32,
   },
   {
     id: 'lora-vs-full', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n) => n['heldout.jsonl'], minutes: 36,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 36,
   },
   {
     id: 'transfer', model: 'models/knowledge/', data: 'lessons/transfer/', files: ['train-en.jsonl', 'train-zh.jsonl', 'heldout.jsonl'],
-    asks: (n) => n['heldout.jsonl'], minutes: 31,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 31,
+  },
+  // The two lessons over the translation and editing tasks read all five files (lesson-questions
+  // limits each held-out set). Their minutes are estimates, not measured over a whole run, from
+  // reduced runs on SwiftShader (2026-11-25, 2 cores, kernels compiled once, no other load): LoRA
+  // on every projection at batch 8 takes ~15 s a step on translation pairs and on mixes with
+  // them, ~7.3 s on editing pairs; an answer of up to 24 tokens ~3.5 s. Specialists: 200 × 15 +
+  // 200 × 7.3 + 400 × 15.5 s of training (~178 min) and 4 × 132 answers (~31 min). Forgetting:
+  // 200 × 7.3 + 3 × 200 × 15 s (~174 min) and ~790 answers (A's 44 edits at each of 4
+  // checkpoints in each arm, the examples the model writes; ~46 min).
+  {
+    // Each arm answers every task's held-out items.
+    id: 'specialists', model: 'models/knowledge/', data: 'lessons/tasks/', files: TASKS,
+    asks: (n, limit) => cap(n['translate-heldout.jsonl'], limit) + cap(n['edit-heldout.jsonl'], limit) + cap(n['composite-heldout.jsonl'], limit),
+    minutes: 210, estimated: true,
+  },
+  {
+    // After its last step each stage's model answers A's held-out edits and B's translations
+    // (A's edits also at every checkpoint while B trains, under the training text).
+    id: 'forgetting', model: 'models/knowledge/', data: 'lessons/tasks/', files: TASKS,
+    asks: (n, limit) => cap(n['edit-heldout.jsonl'], limit) + cap(n['translate-heldout.jsonl'], limit),
+    minutes: 220, estimated: true,
   },
 ];
 // An arm's colour, the same in the chart and the tables (.arm-N in style.css): by its place
 // among all the lesson's arms, those that do not train (and draw no curve) included.
 const COLORS = ['#c2572b', '#1d6f5f', '#2a5d9f', '#6b4fa0'];
-const armColor = (key, i) => {
+const armPlace = (key, i) => {
   const place = state.plan?.findIndex((p) => p.key === key) ?? -1;
-  return COLORS[(place >= 0 ? place : i) % COLORS.length];
+  return (place >= 0 ? place : i) % COLORS.length;
 };
+const armColor = (key, i) => COLORS[armPlace(key, i)];
 
 const MESSAGES = {
   'lessons.shortcut.title': ['最 → 玉山：學到捷徑，還是學會回答？', '最 → 玉山: a shortcut, or an answer?'],
@@ -81,6 +109,16 @@ const MESSAGES = {
     '只用八組英文問答微調（“What is the highest mountain in Japan?” → “Mount Fuji.”），再用中文問其他事實。預訓練模型本來就答得出不少（它讀過問答紀錄），但答完常會繼續寫下去。用英文教過之後，它仍然用中文回答中文問題，答對的差不多一樣多：從沒看過一組中文問答，學到的「怎麼回答」就帶到另一種語言。用中文教同樣的八個事實，它學會答完就停，卻也學到捷徑：長得像那八題的新問題，就照抄它們的答案（玉山、富士山），答對的反而變少。',
     'Fine-tune on eight question-answer pairs in English only (“What is the highest mountain in Japan?” → “Mount Fuji.”), then ask in Chinese about other facts. The pretrained model already answers many of them (it read question-answer transcripts), but often writes on past its answer. Taught in English, it still answers the Chinese questions in Chinese, and about as many right: it never saw a Chinese pair, yet what it learnt (how to answer) carries over to the other language. Taught the same eight facts in Chinese, it learns to stop, but also the shortcut: new questions shaped like those eight get their answers (玉山, 富士山), and fewer are right.',
   ],
+  'lessons.specialists.title': ['專才與通才：一個轉接器學一種任務，還是兩種一起學？', 'Specialists or a generalist: one task per adapter, or both?'],
+  'lessons.specialists.finding': [
+    '在同一個預訓練模型上訓練三個 LoRA 轉接器：一個只學翻譯（“Translate into Chinese: the longest river in Japan” →「日本最長的河」），一個只學改量詞（「改正量詞：日本最長的河是哪一座？」→「日本最長的河是哪一條？」），一個兩種混在一起學。專才不管被要求做什麼，都做自己那一種：翻譯專家把改量詞的題目變成短短的中文詞組，改錯專家用中文問句或英文回答翻譯題。通才會看指令做事，兩種任務都做得不比專才差（命令列、CPU、種子 0、預設設定：翻譯完全正確 20.5%，翻譯專家 4.5%；改量詞 50.0%，改錯專家 47.7%）。可是兩種指令的組合誰都沒學過：把一個問句翻成中文（“Translate into Chinese: Which is the largest ocean in the world?” →「世界最大的海洋是哪一個？」），每一組都是 0%，通才和改錯專家反而回答了那個英文問題（“Poyang Lake.”、“It is the Pacific Ocean.”）。把兩種指令組合起來，超出這個 84 萬參數的小模型的能力：它把 “Which is …?” 當成問題來回答。',
+    'Three LoRA adapters on the same pretrained model: one trained on translation only (“Translate into Chinese: the longest river in Japan” → 日本最長的河), one on editing only (putting a wrong measure word right: 「改正量詞：日本最長的河是哪一座？」 → 「日本最長的河是哪一條？」), one on both mixed. Each specialist does its own kind of task whatever it is asked: the translator turns the edit prompts into short Chinese phrases, the editor answers translation prompts with Chinese questions or in English. The generalist follows the instruction and does both at least as well as each specialist (CLI, CPU, seed 0, default settings: 20.5% of translations exactly right against the translator’s 4.5%; 50.0% of edits against the editor’s 47.7%). The combination none was taught, translating a question (“Translate into Chinese: Which is the largest ocean in the world?” → 「世界最大的海洋是哪一個？」), is 0% for every arm: the generalist and the editor answer the English question instead (“Poyang Lake.”, “It is the Pacific Ocean.”). Composing the two instructions is beyond this 0.84 M-parameter model: it reads “Which is …?” as a question and answers it.',
+  ],
+  'lessons.forgetting.title': ['複習：學了新任務，會忘掉舊的嗎？', 'Replay: does a new task erase the old one?'],
+  'lessons.forgetting.finding': [
+    '先微調任務 A（改正用錯的量詞，「改正量詞：…」），再微調任務 B（把英文詞組翻成中文）；B 用三種方式訓練，都從同一個學會 A 的模型開始。剛學完 A，A 的留存題目有 47.7% 完全改對。只學 B：A 全忘了，B 的 200 步才走 50 步就一題也改不對（改量詞的題目也被當成翻譯，回答短短的中文詞組）。複習：把 23 組存下來的 A 問答混進 B 的訓練資料（佔四分之一），A 大多留得住（最後 38.6%），B 也學得差不多（翻譯完全正確 15.9%，只學 B 是 18.2%）。自我複習：A 的資料一組也不存；剛學完 A 時只給模型 A 的指令，讓它自己出題再自己回答（寫出 15 組，有些根本不像樣），拿這些來複習，也留住差不多一樣多（36.4%）。（命令列、CPU、種子 0、預設設定。）',
+    'Fine-tune on task A (putting a wrong measure word right, 「改正量詞：…」), then on task B (translating English phrases into Chinese), three ways, each from the same model that learnt A. Right after A, 47.7% of A’s held-out edits are exactly right. Trained on B alone, the model forgets A entirely: 50 of B’s 200 steps in, it gets none right (it treats the edit prompts as translations and answers with bare Chinese phrases). Replay: 23 of A’s stored pairs mixed into B’s training data (a quarter of it) keep most of A (38.6% at the end), and B is learnt about as well (15.9% of translations exactly right, 18.2% on B alone). Self-replay stores nothing of A: right after A, given only A’s instruction, the model writes its own examples (a question, then its answer: 15 of them, some of them garbage) and rehearses those; it keeps nearly as much (36.4%). (CLI, CPU, seed 0, default settings.)',
+  ],
   'lessons.arm.scratch': ['(a) 從隨機權重訓練', '(a) from random weights'],
   'lessons.arm.lora': ['(b) 預訓練 + LoRA', '(b) pretrained + LoRA'],
   'lessons.arm.with tags': ['有角色標籤', 'with role tags'],
@@ -90,6 +128,13 @@ const MESSAGES = {
   'lessons.arm.untuned': ['不微調', 'no fine-tuning'],
   'lessons.arm.english': ['LoRA：英文問答', 'LoRA on English pairs'],
   'lessons.arm.chinese': ['LoRA：中文問答', 'LoRA on Chinese pairs'],
+  'lessons.arm.translator': ['翻譯專家（只學翻譯）', 'translator (translation only)'],
+  'lessons.arm.editor': ['改錯專家（只學改量詞）', 'editor (editing only)'],
+  'lessons.arm.generalist': ['通才（兩種都學）', 'generalist (both tasks)'],
+  'lessons.arm.task-a': ['任務 A：改量詞', 'task A: editing'],
+  'lessons.arm.sequential': ['只學 B', 'B alone (sequential)'],
+  'lessons.arm.replay': ['B＋存下的 A（複習）', 'B + stored A pairs (replay)'],
+  'lessons.arm.self-replay': ['B＋自己寫的 A（自我複習）', 'B + self-written A (self-replay)'],
   'lessons.metric.accuracy': ['答對率', 'accuracy'],
   'lessons.metric.shortcut_share': ['照抄訓練答案', 'repeats a training answer'],
   'lessons.metric.stop_share': ['答完就停', 'stops after its answer'],
@@ -102,6 +147,18 @@ const MESSAGES = {
   'lessons.metric.chinese_share': ['用中文回答', 'answers in Chinese'],
   'lessons.metric.relative_change': ['權重變化 ‖ΔW‖/‖W₀‖', 'weight change ‖ΔW‖/‖W₀‖'],
   'lessons.metric.final_loss': ['最後一步的損失', 'final loss'],
+  'lessons.metric.translate_exact': ['翻譯：完全正確', 'translation: exactly right'],
+  'lessons.metric.translate_similarity': ['翻譯：相似度', 'translation: similarity'],
+  'lessons.metric.edit_exact': ['改量詞：完全正確', 'editing: exactly right'],
+  'lessons.metric.edit_similarity': ['改量詞：相似度', 'editing: similarity'],
+  'lessons.metric.composite_exact': ['翻譯問句（沒學過的組合）：完全正確', 'translating a question (never taught): exactly right'],
+  'lessons.metric.composite_similarity': ['翻譯問句：相似度', 'translating a question: similarity'],
+  'lessons.metric.train_pairs': ['訓練問答組數', 'training pairs'],
+  'lessons.metric.a_after_b_exact': ['學完 B 後，任務 A：完全正確', 'task A after B: exactly right'],
+  'lessons.metric.a_after_b_similarity': ['學完 B 後，任務 A：相似度', 'task A after B: similarity'],
+  'lessons.metric.b_exact': ['任務 B（翻譯）：完全正確', 'task B (translation): exactly right'],
+  'lessons.metric.b_similarity': ['任務 B：相似度', 'task B: similarity'],
+  'lessons.metric.replayed': ['混進 B 的 A 範例', 'A examples mixed into B'],
   'lessons.note.pretrained_completes': [
     (v) => `微調之前，預訓練模型已經能把 ${v} 的這些事實當一般文字接下去（「世界最深的海溝是」→ 馬里亞納海溝）：知識本來就在模型裡，微調只需要教它用知識來回答。`,
     (v) => `Before any fine-tuning, the pretrained model already completes ${v} of these facts as plain text (“世界最深的海溝是” → 馬里亞納海溝): the knowledge is there; fine-tuning only has to teach it to answer with it.`,
@@ -109,6 +166,28 @@ const MESSAGES = {
   'lessons.lora-vs-full.note.pretrained_completes': [
     (v) => `微調之前，預訓練模型能把 ${v} 的這些事實當一般文字接下去（「世界最深的海溝是」→ 馬里亞納海溝）；「還能把事實當一般文字接下去」那一列是每一組微調後還留下多少。`,
     (v) => `Before fine-tuning, the pretrained model completes ${v} of these facts as plain text (“世界最深的海溝是” → 馬里亞納海溝); the row “still completes the facts as plain text” is how much of that each arm keeps.`,
+  ],
+  'lessons.forgetting.note.a_after_a_exact': [
+    (v) => `剛學完任務 A，A 的留存題目有 ${v} 完全改對：每一組的曲線都從這裡開始（B 的第 0 步）。`,
+    (v) => `Right after task A, ${v} of A’s held-out edits are exactly right: every arm’s curve starts there (B’s step 0).`,
+  ],
+  'lessons.forgetting.note.b_after_a_exact': [
+    (v) => `還沒訓練 B 時，B 的留存詞組翻得完全正確的有 ${v}。`,
+    (v) => `Before any training on B, ${v} of B’s held-out phrases are translated exactly right.`,
+  ],
+  'lessons.forgetting.note.self_written': [
+    (v) => `自我複習不存 A 的任何資料：剛學完 A 時，只給模型 A 的指令「改正量詞：」，它自己寫了 ${v} 組範例（先出題，再回答），B 訓練時就拿這些來複習。其中幾組（題目 → 它的回答）：`,
+    (v) => `Self-replay stores nothing of A: right after A, given only A’s instruction 「改正量詞：」, the model wrote ${v} examples itself (a question, then its answer), and rehearses those while B trains. A few of them (question → its answer):`,
+  ],
+  'lessons.forgetting.curve.title': ['訓練 B 的時候，任務 A 的留存題目完全改對的比例', 'Task A while B trains: held-out edits exactly right'],
+  'lessons.forgetting.curve.x': ['B 的訓練步數', 'step of B'],
+  'lessons.forgetting.curve.y': ['任務 A 完全正確', 'task A exactly right'],
+  'lessons.curve.title': ['', ''],
+  'lessons.curve.x': ['步', 'step'],
+  'lessons.curve.y': ['', ''],
+  'lessons.check.exact': [
+    '✓＝和預期答案一字不差；✗＝不是。相似度＝1 −（字元編輯距離 ÷ 較長那一個的長度）的平均：答得很接近也有部分分數，做錯了任務的答案則接近 0。',
+    '✓ = exactly the expected text; ✗ = anything else. Similarity = 1 − (character edit distance ÷ the longer one’s length), averaged: partial credit for a near miss, close to 0 for an answer to another task.',
   ],
   'lessons.check.correct': ['✓＝說出預期的答案；✗＝沒有。', '✓ = names the expected answer; ✗ = does not.'],
   'lessons.check.correct_either': ['✓＝說出預期的答案（中文或英文名稱都算）；✗＝沒有。', '✓ = names the expected answer (its Chinese or English name); ✗ = does not.'],
@@ -122,6 +201,10 @@ const MESSAGES = {
   'lessons.time': [
     (m) => `需要時間：在軟體 GPU（SwiftShader，2 核心 CPU）上實測全程約 ${m} 分鐘，大多花在訓練步驟上。真正的 GPU 應該快得多（這裡沒有量過）。`,
     (m) => `How long: about ${m} min in all, measured on a software GPU (SwiftShader, 2 CPU cores), mostly in the training steps. A real GPU should be far faster (not measured here).`,
+  ],
+  'lessons.time.estimate': [
+    (m) => `需要時間：在軟體 GPU（SwiftShader，2 核心 CPU）上估計全程約 ${m} 分鐘（由縮減設定的每步時間推算，沒有實測整個課程），大多花在訓練步驟上。真正的 GPU 應該快得多。`,
+    (m) => `How long: about ${m} min in all on a software GPU (SwiftShader, 2 CPU cores), estimated from the step times of a reduced run, not measured over a whole run; mostly in the training steps. A real GPU should be far faster.`,
   ],
   'lessons.time.unknown': ['軟體 GPU 上會很慢。', 'Slow on a software GPU.'],
   'lessons.starting': ['啟動課程用的 WebGPU…', 'Starting WebGPU for the lesson…'],
@@ -311,6 +394,7 @@ function updateChart() {
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
 function formatMetric(m) {
   if (m.kind === 'share') return pct(m.value);
+  if (m.kind === 'score') return m.value.toFixed(2);
   if (m.kind === 'count') return Math.round(m.value).toLocaleString('en-US');
   if (m.kind === 'ratio') return m.value.toFixed(4);
   if (m.kind === 'ms') return `${m.value.toFixed(1)} ms`;
@@ -320,7 +404,7 @@ function formatMetric(m) {
 
 function resultsTable(summary) {
   const head = el('tr', {}, el('th', { textContent: t('lessons.col.metric') }),
-    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${i}`, textContent: armLabel(summary.lesson, a.key) })));
+    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${armPlace(a.key, i)}`, textContent: armLabel(summary.lesson, a.key) })));
   // Every figure any arm has, in order (an arm that does not train has no loss: '–').
   const keys = [...new Set(summary.arms.flatMap((a) => a.metrics.map((m) => m.key)))];
   const rows = keys.map((key) => el('tr', { dataset: { metric: key } },
@@ -337,7 +421,7 @@ function resultsTable(summary) {
 
 function answersTable(summary) {
   const head = el('tr', {}, el('th', { textContent: t('lessons.col.question') }), el('th', { textContent: t('lessons.col.expected') }),
-    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${i}`, textContent: armLabel(summary.lesson, a.key) })));
+    ...summary.arms.map((a, i) => el('th', { className: `arm arm-${armPlace(a.key, i)}`, textContent: armLabel(summary.lesson, a.key) })));
   const rows = summary.rows.map((r) => el('tr', {},
     el('td', { textContent: r.question }),
     el('td', { className: 'expected', textContent: r.expected }),
@@ -346,16 +430,68 @@ function answersTable(summary) {
   return el('table', { className: 'lesson-table answers' }, el('thead', {}, head), el('tbody', {}, ...rows));
 }
 
+// Pairs a lesson lists under its notes (the forgetting lesson: what the model wrote itself).
+function examplesList(summary) {
+  if (!summary.examples?.length) return [];
+  return [el('ul', { className: 'lesson-examples' }, ...summary.examples.map((e) => el('li', {},
+    el('span', { textContent: e.question }), ' → ',
+    el('span', { className: 'example-answer', textContent: e.answer.replaceAll('\n', '⏎') }))))];
+}
+
+// --- the curves: a figure measured along an arm's training (task A while B trains) ---------------
+let curveChart = null;
+function curveBox() {
+  let box = $('lesson-curve');
+  if (!box) {
+    box = el('div', { id: 'lesson-curve', className: 'lesson-curve', hidden: true });
+    $('lesson-notes').after(box);
+    new ResizeObserver(() => curveChart?.setSize({ width: Math.max(320, box.clientWidth), height: 220 })).observe(box);
+  }
+  return box;
+}
+
+// One series per arm, in the arm's colour; x: the arm's training step, y: the figure in %.
+function drawCurves(summary) {
+  curveChart?.destroy();
+  curveChart = null;
+  const box = curveBox();
+  const curves = summary.curves ?? [];
+  box.hidden = curves.length === 0;
+  if (!curves.length) { box.replaceChildren(); return; }
+  const plot = el('div', { className: 'curve-plot' });
+  box.replaceChildren(el('h4', { textContent: lessonText(summary.lesson, 'curve.title') }), plot);
+  const xs = [...new Set(curves.flatMap((c) => c.points.map(([x]) => x)))].sort((a, b) => a - b);
+  const ys = curves.map((c) => xs.map((x) => {
+    const p = c.points.find(([px]) => px === x);
+    return p ? p[1] * 100 : null;
+  }));
+  const x = lessonText(summary.lesson, 'curve.x');
+  curveChart = new uPlot({
+    width: Math.max(320, box.clientWidth || 640),
+    height: 220,
+    scales: { x: { time: false }, y: { range: [0, 100] } },
+    // Ticks at the steps measured (B's checkpoints), not at fractions of a step.
+    axes: [{ label: x, splits: () => xs }, { label: lessonText(summary.lesson, 'curve.y'), values: (u, vals) => vals.map((v) => `${v}%`) }],
+    series: [
+      { label: x },
+      ...curves.map((c, i) => ({ label: armLabel(summary.lesson, c.key), stroke: armColor(c.key, i), width: 2, spanGaps: true,
+        points: { size: 6 }, value: (u, v) => (v == null ? '–' : `${v.toFixed(1)}%`) })),
+    ],
+  }, [xs, ...ys], plot);
+}
+
 function drawResult() {
   const r = state.result;
   if (!r) return;
   const s = r.summary;
   $('lesson-results').replaceChildren(resultsTable(s));
   $('lesson-notes').replaceChildren(...s.notes.map((n) => el('p', { className: 'hint', dataset: { note: n.key, value: String(n.value) },
-    textContent: lessonText(s.lesson, `note.${n.key}`, formatMetric(n)) })));
+    textContent: lessonText(s.lesson, `note.${n.key}`, formatMetric(n)) })), ...examplesList(s));
   $('lesson-check').textContent = t(`lessons.check.${s.check}`);
   $('lesson-answers').replaceChildren(answersTable(s));
   $('lesson-results-box').hidden = false;
+  // After the box is shown, so that the chart takes its width.
+  drawCurves(s);
 }
 
 // --- the list ---------------------------------------------------------------------------------------
@@ -372,7 +508,7 @@ function renderList() {
       el('div', { className: 'lesson-head' }, el('h3', { textContent: t(`lessons.${l.id}.title`) }), run),
       el('p', { textContent: t(`lessons.${l.id}.finding`) }),
       el('p', { className: 'hint' }, links),
-      el('p', { className: 'hint time', textContent: l.minutes ? t('lessons.time', l.minutes) : t('lessons.time.unknown') }));
+      el('p', { className: 'hint time', textContent: !l.minutes ? t('lessons.time.unknown') : t(l.estimated ? 'lessons.time.estimate' : 'lessons.time', l.minutes) }));
   }));
   updateButtons();
 }
@@ -430,8 +566,7 @@ async function runLesson(lesson) {
     ]);
     const data = Object.fromEntries(lesson.files.map((f, i) => [f, texts[i]]));
     const lines = (text) => text.split('\n').filter((l) => l.trim()).length;
-    const asks = lesson.asks(Object.fromEntries(Object.entries(data).map(([f, text]) => [f, lines(text)])));
-    state.questions = reduced.questions ? Math.min(reduced.questions, asks) : asks;
+    state.questions = lesson.asks(Object.fromEntries(Object.entries(data).map(([f, text]) => [f, lines(text)])), reduced.questions);
     const copy = weights.slice(0); // the cached bytes stay here; the copy moves to the worker
     state.phase = 'training';
     // An arm that does not train (the pretrained model as it is) starts by answering.

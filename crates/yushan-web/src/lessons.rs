@@ -9,6 +9,9 @@
 //!
 //! A new lesson slots in with one `Lesson` variant here (its name, its default spec, how it is
 //! run and summarised) and one entry in web/lessons.js.
+//!
+//! A lesson may also give curves (the forgetting lesson: task A's held-out share over B's steps),
+//! which the page draws as a second chart under the figures.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -18,7 +21,10 @@ use burn::module::Module;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use yushan_data::ChatTokenizer;
+use yushan_lessons::forgetting::{self, ForgettingReport, ForgettingSpec, run_forgetting};
 use yushan_lessons::role_tags::{RoleTagsArm, WITH_TAGS, WITHOUT_TAGS};
+use yushan_lessons::specialists::{self, SpecialistsReport, SpecialistsSpec, run_specialists};
+use yushan_lessons::tasks::{self, TaskData, TaskScore};
 use yushan_lessons::{
     ArmReport, LoraVsFullReport, LoraVsFullSpec, QaItem, RoleTagsReport, RoleTagsSpec, ShortcutArm, ShortcutReport,
     ShortcutSpec, TransferData, TransferReport, TransferSpec, lora_vs_full, parse_lesson, run_lora_vs_full,
@@ -40,10 +46,22 @@ pub enum Lesson {
     LoraVsFull,
     /// 舉一反三: English pairs, Chinese questions about other facts.
     Transfer,
+    /// A translator, an editor and a generalist adapter, each asked every task.
+    Specialists,
+    /// 複習: task A, then task B three ways (alone, with A's pairs replayed, with the model's own
+    /// answers to A's prompts replayed), watching A while B trains.
+    Forgetting,
 }
 
 impl Lesson {
-    pub const ALL: [Lesson; 4] = [Lesson::Shortcut, Lesson::RoleTags, Lesson::LoraVsFull, Lesson::Transfer];
+    pub const ALL: [Lesson; 6] = [
+        Lesson::Shortcut,
+        Lesson::RoleTags,
+        Lesson::LoraVsFull,
+        Lesson::Transfer,
+        Lesson::Specialists,
+        Lesson::Forgetting,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +69,8 @@ impl Lesson {
             Lesson::RoleTags => "role-tags",
             Lesson::LoraVsFull => "lora-vs-full",
             Lesson::Transfer => "transfer",
+            Lesson::Specialists => "specialists",
+            Lesson::Forgetting => "forgetting",
         }
     }
 
@@ -58,13 +78,20 @@ impl Lesson {
         Self::ALL.into_iter().find(|l| l.name() == name)
     }
 
-    /// The arms in the order they run, by the tag `on_step` gives their steps.
+    /// The arms in the order they run, by the tag `on_step` gives their steps. The forgetting
+    /// lesson's first one is a stage (task A), not an arm of its figures: each arm starts from it.
     pub fn arms(self) -> &'static [&'static str] {
         match self {
             Lesson::Shortcut => &[shortcut::SCRATCH, shortcut::LORA],
             Lesson::RoleTags => &[WITH_TAGS, WITHOUT_TAGS],
             Lesson::LoraVsFull => &[lora_vs_full::LORA, lora_vs_full::FULL],
             Lesson::Transfer => &[transfer::UNTUNED, transfer::ENGLISH, transfer::CHINESE],
+            Lesson::Specialists => {
+                &[specialists::UNTUNED, specialists::TRANSLATOR, specialists::EDITOR, specialists::GENERALIST]
+            }
+            Lesson::Forgetting => {
+                &[forgetting::FIRST, forgetting::SEQUENTIAL, forgetting::REPLAY, forgetting::SELF_REPLAY]
+            }
         }
     }
 }
@@ -78,6 +105,8 @@ pub enum LessonSpec {
     RoleTags(RoleTagsSpec),
     LoraVsFull(LoraVsFullSpec),
     Transfer(TransferSpec),
+    Specialists(SpecialistsSpec),
+    Forgetting(ForgettingSpec),
 }
 
 impl LessonSpec {
@@ -87,6 +116,8 @@ impl LessonSpec {
             Lesson::RoleTags => LessonSpec::RoleTags(RoleTagsSpec::default()),
             Lesson::LoraVsFull => LessonSpec::LoraVsFull(LoraVsFullSpec::default()),
             Lesson::Transfer => LessonSpec::Transfer(TransferSpec::default()),
+            Lesson::Specialists => LessonSpec::Specialists(SpecialistsSpec::default()),
+            Lesson::Forgetting => LessonSpec::Forgetting(ForgettingSpec::default()),
         }
     }
 
@@ -96,6 +127,8 @@ impl LessonSpec {
             LessonSpec::RoleTags(_) => Lesson::RoleTags,
             LessonSpec::LoraVsFull(_) => Lesson::LoraVsFull,
             LessonSpec::Transfer(_) => Lesson::Transfer,
+            LessonSpec::Specialists(_) => Lesson::Specialists,
+            LessonSpec::Forgetting(_) => Lesson::Forgetting,
         }
     }
 
@@ -105,6 +138,8 @@ impl LessonSpec {
             LessonSpec::RoleTags(s) => s.seed,
             LessonSpec::LoraVsFull(s) => s.seed,
             LessonSpec::Transfer(s) => s.seed,
+            LessonSpec::Specialists(s) => s.seed,
+            LessonSpec::Forgetting(s) => s.seed,
         }
     }
 
@@ -116,6 +151,8 @@ impl LessonSpec {
             LessonSpec::RoleTags(s) => vec![Some(s.steps); 2],
             LessonSpec::LoraVsFull(s) => vec![Some(s.steps); 2],
             LessonSpec::Transfer(s) => vec![None, Some(s.steps), Some(s.steps)],
+            LessonSpec::Specialists(s) => s.plan().iter().map(|&(_, steps)| steps).collect(),
+            LessonSpec::Forgetting(s) => s.plan().iter().map(|&(_, steps)| Some(steps)).collect(),
         }
     }
 
@@ -136,11 +173,16 @@ impl LessonSpec {
             LessonSpec::RoleTags(s) => (s.batch_size, s.max_answer_tokens),
             LessonSpec::LoraVsFull(s) => (s.batch_size, s.max_answer_tokens),
             LessonSpec::Transfer(s) => (s.batch_size, s.max_answer_tokens),
+            LessonSpec::Specialists(s) => (s.batch_size, s.max_answer_tokens),
+            LessonSpec::Forgetting(s) => (s.batch_size, s.max_answer_tokens),
         };
         if batch == 0 || tokens == 0 {
             return Err("batch_size and max_answer_tokens must be at least 1".into());
         }
-        Ok(())
+        match self {
+            LessonSpec::Forgetting(s) => s.check(),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -152,12 +194,14 @@ pub struct ArmPlan {
     pub steps: Option<usize>,
 }
 
-/// How a figure is shown: a share (0..1, as a percentage), a count, a relative change, a loss,
+/// How a figure is shown: a share (0..1, as a percentage), a score (0..1 that is not a share of
+/// anything, e.g. a mean similarity, with two decimals), a count, a relative change, a loss,
 /// milliseconds, bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     Share,
+    Score,
     Count,
     Ratio,
     Loss,
@@ -208,9 +252,31 @@ pub struct LessonSummary {
     /// Figures about the lesson as a whole (e.g. what the pretrained model knew before).
     pub notes: Vec<Metric>,
     pub arms: Vec<ArmSummary>,
-    /// What ✓ means in `rows`: `correct`, `correct_either` (in either language) or `stopped`.
+    /// What ✓ means in `rows`: `correct`, `correct_either` (in either language), `stopped` or
+    /// `exact` (exactly the expected text).
     pub check: &'static str,
     pub rows: Vec<AnswerRow>,
+    /// Figures measured along an arm's training, one curve per arm (only the forgetting lesson
+    /// has any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub curves: Vec<Curve>,
+    /// Pairs the page lists under the notes (the forgetting lesson: examples the model wrote
+    /// itself and rehearses); none for most lessons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Example {
+    pub question: String,
+    pub answer: String,
+}
+
+/// One arm's figure over its training steps: `(step, value)` pairs, serialised as `[step, value]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Curve {
+    pub key: &'static str,
+    pub points: Vec<(usize, f64)>,
 }
 
 /// A figure every compared arm has ([`ArmReport`]), by its field name in the report.
@@ -285,6 +351,8 @@ pub fn summarize_lora_vs_full(report: &LoraVsFullReport, seed: u64) -> LessonSum
             .collect(),
         check: "correct",
         rows: answer_rows(&report.arms.iter().collect::<Vec<_>>()),
+        curves: Vec::new(),
+        examples: Vec::new(),
     }
 }
 
@@ -313,6 +381,8 @@ pub fn summarize_transfer(report: &TransferReport, seed: u64) -> LessonSummary {
             .collect(),
         check: "correct_either",
         rows: answer_rows(&arms),
+        curves: Vec::new(),
+        examples: Vec::new(),
     }
 }
 
@@ -348,6 +418,8 @@ pub fn summarize_shortcut(report: &ShortcutReport, seed: u64) -> LessonSummary {
                 answers: [x, y].map(|c| ArmAnswer { text: c.answer.clone(), ok: c.correct }).to_vec(),
             })
             .collect(),
+        curves: Vec::new(),
+        examples: Vec::new(),
     }
 }
 
@@ -392,6 +464,124 @@ pub fn summarize_role_tags(
                 answers: [x, y].map(|g| ArmAnswer { text: g.text.clone(), ok: g.stopped_correctly }).to_vec(),
             })
             .collect(),
+        curves: Vec::new(),
+        examples: Vec::new(),
+    }
+}
+
+/// A task's held-out items as answer rows: the first `n`, with each arm's answer (in the order of
+/// `scores`), ✓ when it is exactly the expected text.
+fn task_rows(scores: &[&TaskScore], n: usize) -> Vec<AnswerRow> {
+    let Some(first) = scores.first() else { return Vec::new() };
+    (0..first.answers.len().min(n))
+        .map(|i| AnswerRow {
+            question: first.answers[i].question.clone(),
+            expected: first.answers[i].expected.clone(),
+            answers: scores
+                .iter()
+                .map(|s| ArmAnswer { text: s.answers[i].answer.clone(), ok: s.answers[i].exact })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Rows of each task the specialists' answer table shows (all items are in the report): enough to
+/// see what each arm does with each kind of instruction, few enough to read.
+pub const SPECIALISTS_ROWS_PER_TASK: usize = 8;
+
+/// Each task's figures: its key, and the names of its exact share and mean similarity.
+const TASK_FIGURES: [(&str, &str, &str); 3] = [
+    (tasks::TRANSLATE, "translate_exact", "translate_similarity"),
+    (tasks::EDIT, "edit_exact", "edit_similarity"),
+    (tasks::COMPOSITE, "composite_exact", "composite_similarity"),
+];
+
+pub fn summarize_specialists(report: &SpecialistsReport, seed: u64) -> LessonSummary {
+    let arms = report
+        .arms
+        .iter()
+        .map(|a| {
+            let mut metrics = Vec::new();
+            for (task, exact, similarity) in TASK_FIGURES {
+                if let Some(score) = tasks::find_task(&a.tasks, task) {
+                    metrics.push(metric(exact, MetricKind::Share, score.exact));
+                    metrics.push(metric(similarity, MetricKind::Score, score.similarity));
+                }
+            }
+            metrics.push(metric("train_pairs", MetricKind::Count, a.train_pairs as f64));
+            metrics.extend(a.final_loss.map(|l| metric("final_loss", MetricKind::Loss, f64::from(l))));
+            ArmSummary { key: a.key, metrics }
+        })
+        .collect();
+    let rows = TASK_FIGURES
+        .iter()
+        .flat_map(|&(task, ..)| {
+            let scores: Vec<&TaskScore> = report.arms.iter().filter_map(|a| tasks::find_task(&a.tasks, task)).collect();
+            // Only where every arm has the task, so that each row has an answer per arm.
+            if scores.len() == report.arms.len() { task_rows(&scores, SPECIALISTS_ROWS_PER_TASK) } else { Vec::new() }
+        })
+        .collect();
+    LessonSummary {
+        lesson: Lesson::Specialists.name(),
+        seed,
+        train_pairs: report.translate_pairs + report.edit_pairs,
+        notes: Vec::new(),
+        arms,
+        check: "exact",
+        rows,
+        curves: Vec::new(),
+        examples: Vec::new(),
+    }
+}
+
+/// Task A's held-out items the forgetting lesson's answer table shows.
+pub const FORGETTING_ROWS: usize = 12;
+/// Examples of A the model wrote itself that the page lists (all are in the report).
+pub const FORGETTING_EXAMPLES: usize = 6;
+
+/// The three ways of training B are its arms (task A, the stage they start from, trains but has
+/// no column); each arm's curve is its share of A's held-out items exactly right, from B's step
+/// 0 (right after A) to its last step.
+pub fn summarize_forgetting(report: &ForgettingReport, seed: u64) -> LessonSummary {
+    use MetricKind::*;
+    let [a_after_a, b_after_a] = &report.after_a;
+    LessonSummary {
+        lesson: Lesson::Forgetting.name(),
+        seed,
+        train_pairs: report.a_pairs + report.b_pairs,
+        notes: vec![
+            metric("a_after_a_exact", Share, a_after_a.exact),
+            metric("b_after_a_exact", Share, b_after_a.exact),
+            metric("self_written", Count, report.self_written.len() as f64),
+        ],
+        arms: report
+            .arms
+            .iter()
+            .map(|a| ArmSummary {
+                key: a.key,
+                metrics: vec![
+                    metric("a_after_b_exact", Share, a.a.exact),
+                    metric("a_after_b_similarity", Score, a.a.similarity),
+                    metric("b_exact", Share, a.b.exact),
+                    metric("b_similarity", Score, a.b.similarity),
+                    metric("replayed", Count, a.replayed as f64),
+                    metric("final_loss", Loss, f64::from(a.final_loss)),
+                ],
+            })
+            .collect(),
+        check: "exact",
+        rows: task_rows(&report.arms.iter().map(|a| &a.a).collect::<Vec<_>>(), FORGETTING_ROWS),
+        curves: report
+            .arms
+            .iter()
+            .map(|a| Curve { key: a.key, points: a.curve.iter().map(|p| (p.b_step, p.exact)).collect() })
+            .collect(),
+        examples: report
+            .self_written
+            .iter()
+            .take(FORGETTING_EXAMPLES)
+            .map(|q| Example { question: q.question.clone(), answer: q.answer.clone() })
+            .collect(),
     }
 }
 
@@ -400,7 +590,9 @@ pub fn summarize_role_tags(
 pub fn questions(lesson: Lesson, train: &[QaItem], heldout: &[QaItem], limit: usize) -> Vec<QaItem> {
     let all: Vec<QaItem> = match lesson {
         Lesson::RoleTags => train.iter().chain(heldout).cloned().collect(),
-        Lesson::Shortcut | Lesson::LoraVsFull | Lesson::Transfer => heldout.to_vec(),
+        Lesson::Shortcut | Lesson::LoraVsFull | Lesson::Transfer | Lesson::Specialists | Lesson::Forgetting => {
+            heldout.to_vec()
+        }
     };
     let n = if limit == 0 { all.len() } else { limit.min(all.len()) };
     all.into_iter().take(n).collect()
@@ -457,6 +649,8 @@ fn spec_from_js(lesson: Lesson, value: JsValue) -> Result<LessonSpec, JsError> {
             Lesson::RoleTags => LessonSpec::RoleTags(parse(lesson, value)?),
             Lesson::LoraVsFull => LessonSpec::LoraVsFull(parse(lesson, value)?),
             Lesson::Transfer => LessonSpec::Transfer(parse(lesson, value)?),
+            Lesson::Specialists => LessonSpec::Specialists(parse(lesson, value)?),
+            Lesson::Forgetting => LessonSpec::Forgetting(parse(lesson, value)?),
         }
     };
     spec.check().map_err(js_err)?;
@@ -507,6 +701,16 @@ impl LessonFiles {
         }
         Ok((train, asked))
     }
+
+    /// The translation and editing tasks' files (lessons/tasks), every held-out set cut to its
+    /// first `limit` items (0 = all).
+    fn task_data(&self, lesson: Lesson, limit: usize) -> Result<TaskData, JsError> {
+        let mut data = TaskData::read(|name| self.data(name)).map_err(js_err)?;
+        for set in [&mut data.translate_heldout, &mut data.edit_heldout, &mut data.composite_heldout] {
+            *set = questions(lesson, &[], set, limit);
+        }
+        Ok(data)
+    }
 }
 
 #[derive(Serialize)]
@@ -530,10 +734,11 @@ fn result<R: Serialize>(
     to_js(&LessonResult { spec, questions, model_params, summary, report })
 }
 
-/// Runs lesson `name` ("shortcut", "role-tags", "lora-vs-full", "transfer") on the page's GPU:
-/// `files` is `{config_json, tokenizer_json, data: {"train.jsonl": …, "heldout.jsonl": …}}` (the
-/// lesson's files by name), `weights` the model's safetensors, `spec` any subset of the lesson's
-/// spec, `questions` how many questions to ask (0 = all). `on_step(arm, {step, total_steps,
+/// Runs lesson `name` ("shortcut", "role-tags", "lora-vs-full", "transfer", "specialists",
+/// "forgetting") on the page's GPU: `files` is `{config_json, tokenizer_json, data:
+/// {"train.jsonl": …, "heldout.jsonl": …}}` (the lesson's files by name), `weights` the model's
+/// safetensors, `spec` any subset of the lesson's spec, `questions` how many questions to ask
+/// (0 = all; the lessons over several tasks ask that many of each task). `on_step(arm, {step, total_steps,
 /// loss, …})` is called after every training step. Returns `{spec, questions, model_params,
 /// summary, report}`.
 #[wasm_bindgen]
@@ -586,6 +791,20 @@ pub async fn run_lesson(
             data.heldout = self::questions(lesson, &[], &data.heldout, questions);
             let report = run_transfer(&model, &tokenizer, &data, s, &device, step).await.map_err(js_err)?;
             result(&spec, data.heldout.len(), model_params, summarize_transfer(&report, s.seed), &report)
+        }
+        LessonSpec::Specialists(s) => {
+            let data = files.task_data(lesson, questions)?;
+            let report = run_specialists(&model, &tokenizer, &data, s, &device, step).await.map_err(js_err)?;
+            // Each arm is asked every task's held-out items.
+            let asked = data.heldout().iter().map(|t| t.items.len()).sum();
+            result(&spec, asked, model_params, summarize_specialists(&report, s.seed), &report)
+        }
+        LessonSpec::Forgetting(s) => {
+            let data = files.task_data(lesson, questions)?;
+            let report = run_forgetting(&model, &tokenizer, &data, s, &device, step).await.map_err(js_err)?;
+            // Each arm's model is asked A's held-out items (at every checkpoint) and B's.
+            let asked = data.edit_heldout.len() + data.translate_heldout.len();
+            result(&spec, asked, model_params, summarize_forgetting(&report, s.seed), &report)
         }
     }
 }
@@ -803,6 +1022,218 @@ mod tests {
     }
 
     #[test]
+    fn the_task_lessons_plan_their_arms_as_the_lessons_do() {
+        let spec = SpecialistsSpec { steps: 3, ..SpecialistsSpec::default() };
+        let plan = LessonSpec::Specialists(spec.clone()).plan();
+        assert_eq!(
+            plan,
+            [
+                ArmPlan { key: specialists::UNTUNED, steps: None },
+                ArmPlan { key: specialists::TRANSLATOR, steps: Some(3) },
+                ArmPlan { key: specialists::EDITOR, steps: Some(3) },
+                ArmPlan { key: specialists::GENERALIST, steps: Some(6) },
+            ]
+        );
+        assert_eq!(plan.iter().map(|a| a.key).collect::<Vec<_>>(), spec.plan().map(|(k, _)| k));
+        // Task A trains first: it is in the plan (the loss chart and the progress show it).
+        let spec = ForgettingSpec { a_steps: 2, b_steps: 3, ..ForgettingSpec::default() };
+        let plan = LessonSpec::Forgetting(spec.clone()).plan();
+        assert_eq!(
+            plan,
+            [
+                ArmPlan { key: forgetting::FIRST, steps: Some(2) },
+                ArmPlan { key: forgetting::SEQUENTIAL, steps: Some(3) },
+                ArmPlan { key: forgetting::REPLAY, steps: Some(3) },
+                ArmPlan { key: forgetting::SELF_REPLAY, steps: Some(3) },
+            ]
+        );
+        assert_eq!(plan.iter().map(|a| a.key).collect::<Vec<_>>(), spec.plan().map(|(k, _)| k));
+        let none = LessonSpec::Specialists(SpecialistsSpec { steps: 0, ..SpecialistsSpec::default() });
+        assert!(none.check().unwrap_err().contains("at least one training step"));
+        let none = LessonSpec::Forgetting(ForgettingSpec { b_steps: 0, ..ForgettingSpec::default() });
+        assert!(none.check().unwrap_err().contains("at least one training step"));
+        let none = LessonSpec::Forgetting(ForgettingSpec { max_answer_tokens: 0, ..ForgettingSpec::default() });
+        assert!(none.check().unwrap_err().contains("max_answer_tokens"));
+    }
+
+    /// A task's score from (question, expected, answer) triples, scored as the lessons score.
+    fn score(task: &'static str, items: &[(&str, &str, &str)]) -> TaskScore {
+        let qa: Vec<QaItem> = items.iter().map(|&(q, e, _)| QaItem::new(q, e)).collect();
+        let answers: Vec<String> = items.iter().map(|&(.., a)| a.to_string()).collect();
+        tasks::score_task(task, &qa, &answers)
+    }
+
+    #[test]
+    fn the_specialists_summary_shows_each_task_per_arm_and_rows_of_each_task() {
+        use yushan_lessons::specialists::SpecialistsArm;
+        let translate = |answer: &str| {
+            let mut items = vec![("Translate into Chinese: the longest river in Japan", "日本最長的河", answer)];
+            // More items than the table shows: it keeps the first rows of each task.
+            items.extend(std::iter::repeat_n(
+                ("Translate into Chinese: the largest lake in Asia", "亞洲最大的湖", "湖"),
+                9,
+            ));
+            score(tasks::TRANSLATE, &items)
+        };
+        let edit = |answer: &str| {
+            score(tasks::EDIT, &[("改正量詞：日本最長的河是哪一座？", "日本最長的河是哪一條？", answer)])
+        };
+        let composite = |answer: &str| {
+            let q = "Translate into Chinese: Which is the largest ocean in the world?";
+            score(tasks::COMPOSITE, &[(q, "世界最大的海洋是哪一個？", answer)])
+        };
+        let arm = |key, train_pairs, final_loss, answers: [&str; 3]| SpecialistsArm {
+            key,
+            train_pairs,
+            final_loss,
+            tasks: vec![translate(answers[0]), edit(answers[1]), composite(answers[2])],
+        };
+        let report = SpecialistsReport {
+            translate_pairs: 70,
+            edit_pairs: 70,
+            heldout_items: 10,
+            arms: vec![
+                arm(specialists::UNTUNED, 0, None, ["Japan", "日本", "Poyang Lake."]),
+                arm(specialists::TRANSLATOR, 70, Some(0.3), ["日本最長的河", "日本最長", "世界最大的海洋"]),
+                arm(
+                    specialists::EDITOR,
+                    70,
+                    Some(0.2),
+                    ["日本最長的河是哪一條？", "日本最長的河是哪一條？", "It is the Pacific Ocean."],
+                ),
+                arm(
+                    specialists::GENERALIST,
+                    140,
+                    Some(0.25),
+                    ["日本最長的河", "日本最長的河是哪一條？", "Poyang Lake."],
+                ),
+            ],
+        };
+        let s = summarize_specialists(&report, 4);
+        assert_eq!((s.lesson, s.seed, s.train_pairs, s.check), ("specialists", 4, 140, "exact"));
+        assert_eq!(s.arms.iter().map(|a| a.key).collect::<Vec<_>>(), Lesson::Specialists.arms());
+        let keys = |i: usize| s.arms[i].metrics.iter().map(|m| (m.key, m.kind)).collect::<Vec<_>>();
+        use MetricKind::*;
+        assert_eq!(
+            keys(3),
+            [
+                ("translate_exact", Share),
+                ("translate_similarity", Score),
+                ("edit_exact", Share),
+                ("edit_similarity", Score),
+                ("composite_exact", Share),
+                ("composite_similarity", Score),
+                ("train_pairs", Count),
+                ("final_loss", Loss),
+            ]
+        );
+        assert_eq!(keys(0).len(), 7, "the untuned model has no loss");
+        let value = |arm: usize, key: &str| s.arms[arm].metrics.iter().find(|m| m.key == key).unwrap().value;
+        assert_eq!(value(3, "translate_exact"), 0.1);
+        assert_eq!(value(2, "edit_exact"), 1.0);
+        assert_eq!(value(1, "edit_exact"), 0.0);
+        assert!((value(1, "edit_similarity") - 4.0 / 11.0).abs() < 1e-12);
+        assert_eq!(value(3, "train_pairs"), 140.0);
+        assert!(s.notes.is_empty() && s.curves.is_empty() && s.examples.is_empty());
+        // The first 8 translations, then the edit, then the composite, each with every arm's answer.
+        assert_eq!(s.rows.len(), SPECIALISTS_ROWS_PER_TASK + 2);
+        assert_eq!(s.rows[0].expected, "日本最長的河");
+        assert_eq!(s.rows[0].answers.iter().map(|a| a.ok).collect::<Vec<_>>(), [false, true, false, true]);
+        let edit_row = &s.rows[SPECIALISTS_ROWS_PER_TASK];
+        assert_eq!(edit_row.question, "改正量詞：日本最長的河是哪一座？");
+        assert_eq!(edit_row.answers.iter().map(|a| a.ok).collect::<Vec<_>>(), [false, false, true, true]);
+        assert_eq!(s.rows.last().unwrap().answers[2].text, "It is the Pacific Ocean.");
+        // No curves: the field is left out of what the page gets.
+        let json = serde_json::to_value(&s).unwrap();
+        assert!(json.get("curves").is_none() && json.get("examples").is_none());
+    }
+
+    #[test]
+    fn the_forgetting_summary_has_the_b_arms_notes_on_a_and_a_curve_per_arm() {
+        use yushan_lessons::forgetting::{CurvePoint, ForgettingArm};
+        let q = "改正量詞：日本最長的河是哪一座？";
+        let a_score = |answer: &str| score(tasks::EDIT, &[(q, "日本最長的河是哪一條？", answer), (q, "日本", "日本")]);
+        let b_score = |answer: &str| score(tasks::TRANSLATE, &[("Translate into Chinese: Japan", "日本", answer)]);
+        let point = |b_step, exact| CurvePoint { b_step, exact, similarity: exact };
+        let arm = |key, replayed, a_answer: &str, curve: Vec<CurvePoint>| ForgettingArm {
+            key,
+            replayed,
+            final_loss: 0.5,
+            curve,
+            a: a_score(a_answer),
+            b: b_score("日本"),
+        };
+        let report = ForgettingReport {
+            a_task: tasks::EDIT,
+            b_task: tasks::TRANSLATE,
+            a_pairs: 70,
+            b_pairs: 70,
+            after_a: [a_score("日本最長的河是哪一條？"), b_score("Japan")],
+            self_written: vec![
+                QaItem::new("改正量詞：英國最長的河是哪一條？", "英國最長的河是哪一條？"),
+                QaItem::new("改正量詞：Honshu", "The Hsuehshan Tunnel."),
+            ],
+            arms: vec![
+                arm(forgetting::SEQUENTIAL, 0, "日本最長的河", vec![point(0, 1.0), point(1, 0.5), point(2, 0.5)]),
+                arm(
+                    forgetting::REPLAY,
+                    23,
+                    "日本最長的河是哪一條？",
+                    vec![point(0, 1.0), point(1, 1.0), point(2, 1.0)],
+                ),
+                arm(
+                    forgetting::SELF_REPLAY,
+                    23,
+                    "日本最長的河是哪一條？",
+                    vec![point(0, 1.0), point(1, 0.5), point(2, 1.0)],
+                ),
+            ],
+        };
+        let s = summarize_forgetting(&report, 1);
+        assert_eq!((s.lesson, s.seed, s.train_pairs, s.check), ("forgetting", 1, 140, "exact"));
+        // Task A is a stage of the plan, not a column of the figures.
+        assert_eq!(s.arms.iter().map(|a| a.key).collect::<Vec<_>>(), &Lesson::Forgetting.arms()[1..]);
+        use MetricKind::*;
+        assert_eq!(
+            s.arms[1].metrics,
+            [
+                metric("a_after_b_exact", Share, 1.0),
+                metric("a_after_b_similarity", Score, 1.0),
+                metric("b_exact", Share, 1.0),
+                metric("b_similarity", Score, 1.0),
+                metric("replayed", Count, 23.0),
+                metric("final_loss", Loss, 0.5),
+            ]
+        );
+        assert_eq!(s.arms[0].metrics[0], metric("a_after_b_exact", Share, 0.5));
+        assert_eq!(
+            s.notes,
+            [
+                metric("a_after_a_exact", Share, 1.0),
+                metric("b_after_a_exact", Share, 0.0),
+                metric("self_written", Count, 2.0)
+            ]
+        );
+        // Rows: task A's items with each arm's answer at the end of B.
+        assert_eq!(s.rows.len(), 2);
+        assert_eq!((s.rows[0].question.as_str(), s.rows[0].expected.as_str()), (q, "日本最長的河是哪一條？"));
+        assert_eq!(s.rows[0].answers.iter().map(|a| a.ok).collect::<Vec<_>>(), [false, true, true]);
+        assert_eq!(s.rows[0].answers[0].text, "日本最長的河");
+        assert_eq!(s.curves.iter().map(|c| c.key).collect::<Vec<_>>(), &Lesson::Forgetting.arms()[1..]);
+        assert_eq!(s.curves[0].points, [(0, 1.0), (1, 0.5), (2, 0.5)]);
+        assert_eq!(
+            s.examples[1],
+            Example { question: "改正量詞：Honshu".into(), answer: "The Hsuehshan Tunnel.".into() }
+        );
+        // The page gets each point as [step, share].
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            json["curves"][2],
+            serde_json::json!({"key": "self-replay", "points": [[0, 1.0], [1, 0.5], [2, 1.0]]})
+        );
+    }
+
+    #[test]
     fn a_limit_keeps_the_first_questions_and_role_tags_asks_the_training_questions_too() {
         let train = vec![QaItem::new("a", "1"), QaItem::new("b", "2")];
         let heldout = vec![QaItem::new("c", "3"), QaItem::new("d", "4"), QaItem::new("e", "5")];
@@ -813,5 +1244,7 @@ mod tests {
         assert_eq!(names(questions(Lesson::RoleTags, &train, &heldout, 0)), ["a", "b", "c", "d", "e"]);
         assert_eq!(names(questions(Lesson::RoleTags, &train, &heldout, 3)), ["a", "b", "c"]);
         assert_eq!(names(questions(Lesson::Transfer, &[], &heldout, 1)), ["c"]);
+        assert_eq!(names(questions(Lesson::Specialists, &[], &heldout, 2)), ["c", "d"]);
+        assert_eq!(names(questions(Lesson::Forgetting, &[], &heldout, 0)), ["c", "d", "e"]);
     }
 }
