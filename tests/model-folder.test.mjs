@@ -159,6 +159,40 @@ test('model folder: a sharded bf16 Llama trains and answers; broken folders are 
       assert.equal(await page.evaluate(() => window.yushan.toJsonl()), dataBefore, 'the drop was imported as data');
     });
 
+    await t.test('a template that reads enable_thinking gets the switch, and "off" reaches the token view and training', async () => {
+      // ChatML that writes an empty think block before each answer when thinking is off, as
+      // Qwen3's does before the answer it is asked for.
+      const think = "{% if enable_thinking is defined and enable_thinking is false %}<think></think>{% endif %}";
+      const template = `{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}${think}{% endif %}{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n${think}{% endif %}`;
+      const thinking = await variant(good, 'tiny-thinker', (dir) => fsp.writeFile(
+        path.join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: null, eos_token: '<|im_end|>', chat_template: template }),
+      ));
+      // The switch is offered only for such a template, and only while it is chosen.
+      assert.equal(await page.isVisible('#thinking'), false, 'a plain-tags model shows the switch');
+      const opened = await openFolder(page, thinking);
+      assert.ok(opened.ok, opened.message);
+      assert.equal(await page.inputValue('#template'), 'model');
+      assert.equal(await page.isVisible('#thinking'), true, 'no enable_thinking switch');
+      const tokens = async (value) => {
+        await page.selectOption('#thinking', value);
+        await page.waitForFunction((v) => {
+          const view = window.yushan.state.tokenView;
+          return view && view.template === 'model' && view.enableThinking === (v === '' ? null : v === 'true');
+        }, value, { timeout: 30_000 });
+        return page.evaluate(() => window.yushan.state.tokenView.tokens);
+      };
+      const [unset, off, on] = [await tokens(''), await tokens('false'), await tokens('true')];
+      console.log(`tokens of the first conversation: unset ${unset}, off ${off}, on ${on}`);
+      assert.equal(on, unset, 'enable_thinking=true changed this template\'s render');
+      assert.ok(off > unset, `off (${off}) did not add the think block to ${unset} tokens`);
+      await page.selectOption('#thinking', 'false');
+      assert.match(page.url(), /[?&]thinking=false/, 'the link does not keep the setting');
+      const losses = await trainSteps(page, 1);
+      assert.ok(Number.isFinite(losses[0]), `loss ${losses[0]}`);
+      await page.selectOption('#template', 'plain');
+      assert.equal(await page.isVisible('#thinking'), false, 'the switch stays for the plain template');
+    });
+
     const state = await page.evaluate(() => window.yushan.state);
     assert.deepEqual(state.errors, [], 'page errors');
     assert.deepEqual(state.gpuErrors, [], 'WebGPU errors');

@@ -25,6 +25,9 @@ const M = {
   'template.chatml': ['ChatML（<|im_start|>…）', 'ChatML (<|im_start|>…)'],
   'template.none': ['沒有角色標籤（對照實驗）', 'No role tags (ablation)'],
   'template.model': ['模型自帶的對話範本', 'The model’s own chat template'],
+  'thinking.default': ['範本預設（不設定）', 'The template’s default (unset)'],
+  'thinking.false': ['關閉：空的思考區塊', 'Off: an empty think block'],
+  'thinking.true': ['開啟', 'On'],
   'template.note.plain': [
     '每一輪前面加上「系統: / 使用者: / AI: 」，回答後面接 <|endoftext|>，讓模型知道何時停下。',
     'Each turn starts with “系統: / 使用者: / AI: ”; an answer ends with <|endoftext|>, so the model learns when to stop.',

@@ -8,7 +8,7 @@ import * as store from './store.js';
 import { addPoint, clearChart, makeChart, setPoints } from './chart.js';
 import { data, engineReady, initDataPanel, jsonlForTraining, toJsonl } from './data-panel.js';
 import { initTokenView, modelChanged } from './token-view.js';
-import { initSettings, readSettings, setModelTemplateAvailable, trainOptions } from './settings.js';
+import { initSettings, readSettings, setModelTemplateAvailable, setThinkingAvailable, trainOptions } from './settings.js';
 import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
@@ -128,6 +128,7 @@ function optionalTokenizerConfig(source) {
 async function viewTokenizer(tokenizerJson, tokenizerConfigJson, chatTemplate = null) {
   const info = await call('viewTokenizer', { tokenizerJson, tokenizerConfigJson, chatTemplate });
   setModelTemplateAvailable(!!info.chat_template);
+  setThinkingAvailable(!!info.thinking_switch);
   return info;
 }
 

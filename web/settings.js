@@ -8,14 +8,18 @@ import { show, t } from './i18n.js';
 const $ = (id) => document.getElementById(id);
 
 // URL parameter -> form element id. The order is the order in the link.
-export const FIELDS = ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'template', 'heldout', 'batch', 'dropout'];
+export const FIELDS = ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'template', 'thinking', 'heldout', 'batch', 'dropout'];
 const NUMBER = new Set(['steps', 'lr', 'rank', 'alpha', 'seed', 'heldout', 'batch', 'dropout']);
 const TEMPLATES = ['plain', 'chatml', 'none', 'model'];
+// `enable_thinking` for the model's own template: '' leaves it undefined (the template's default).
+const THINKING = ['', 'true', 'false'];
 const TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 let state = null;
 const listeners = [];
-// Whether the loaded model has its own chat template (null until its tokenizer is read).
+// Whether the loaded model has its own chat template (null until its tokenizer is read), and
+// whether that template reads enable_thinking.
 let modelTemplate = null;
+let thinkingSwitch = false;
 
 export function onSettingsChange(fn) {
   listeners.push(fn);
@@ -39,10 +43,18 @@ export function trainOptions() {
     targets: s.targets.split(','),
     seed: Number(s.seed),
     template: s.template,
+    enable_thinking: thinkingSetting(),
     heldout_fraction: heldout,
     batch: Math.max(1, Number(s.batch)),
     lora_dropout: Number(s.dropout),
   };
+}
+
+// `enable_thinking` as the engine takes it: true, false, or null (undefined), which it is unless
+// the model's own template is chosen and reads it.
+export function thinkingSetting() {
+  const v = $('thinking').value;
+  return thinkingSwitch && $('template').value === 'model' && v !== '' ? v === 'true' : null;
 }
 
 // A value from the URL or the store, or null when it does not fit the field.
@@ -50,6 +62,7 @@ function sanitize(field, raw) {
   if (raw === null || raw === undefined) return null;
   const v = String(raw).trim();
   if (field === 'template') return TEMPLATES.includes(v) ? v : null;
+  if (field === 'thinking') return THINKING.includes(v) ? v : null;
   if (field === 'targets') {
     const list = v.split(',').map((x) => x.trim()).filter(Boolean);
     return list.length && list.every((x) => TARGETS.includes(x)) ? list.join(',') : null;
@@ -119,6 +132,17 @@ export function setModelTemplateAvailable(available) {
   }
 }
 
+// Offers the enable_thinking switch only for a model whose own template reads it, and only while
+// that template is chosen.
+export function setThinkingAvailable(available) {
+  thinkingSwitch = available;
+  showThinking();
+}
+
+function showThinking() {
+  $('thinking-field').hidden = !(thinkingSwitch && $('template').value === 'model');
+}
+
 export async function initSettings(pageState) {
   state = pageState;
   const saved = (await store.get('settings')) || {};
@@ -135,6 +159,8 @@ export async function initSettings(pageState) {
     $(f).addEventListener('input', changed);
   }
   $('share').addEventListener('click', share);
+  $('template').addEventListener('change', showThinking);
   if (modelTemplate !== null) setModelTemplateAvailable(modelTemplate);
+  showThinking();
   changed();
 }

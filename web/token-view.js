@@ -7,6 +7,7 @@
 import { call } from './rpc.js';
 import { data, onDataChange, selected } from './data-panel.js';
 import { onLangChange, show, t } from './i18n.js';
+import { thinkingSetting } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 let state = null;
@@ -23,6 +24,7 @@ export function initTokenView(pageState, { tokenizerReady, contextLength }) {
   onDataChange(schedule);
   const note = () => show($('template-note'), () => t(`template.note.${$('template').value}`));
   $('template').addEventListener('change', () => { note(); schedule(); });
+  $('thinking').addEventListener('change', schedule);
   note();
   onLangChange(() => { if (last) draw(last); });
   show($('token-summary'), () => t('tokens.loading'), '');
@@ -53,13 +55,15 @@ async function update() {
   try {
     await ready;
     const template = $('template').value;
-    const view = await call('renderTokens', { conversation: { messages: c.messages }, index: data.selected, template });
+    const enableThinking = thinkingSetting();
+    const view = await call('renderTokens', { conversation: { messages: c.messages }, index: data.selected, template, enableThinking });
     if (mine !== seq) return;
     last = view;
     draw(view);
     state.tokenView = {
       index: data.selected,
       template,
+      enableThinking,
       tokens: view.tokens.length,
       loss_tokens: view.loss_tokens,
       unknown_tokens: view.unknown_tokens,

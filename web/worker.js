@@ -217,8 +217,8 @@ const commands = {
     return (await loadEngine()).set_view_tokenizer(tokenizerJson, tokenizerConfigJson ?? undefined, chatTemplate ?? undefined);
   },
 
-  async renderTokens({ conversation, index, template }) {
-    return (await loadEngine()).render_tokens(conversation, index, template);
+  async renderTokens({ conversation, index, template, enableThinking }) {
+    return (await loadEngine()).render_tokens(conversation, index, template, enableThinking ?? undefined);
   },
 };
 

@@ -11,6 +11,7 @@ use yushan_data::{ChatTokenizer, Conversation, Template, encode_conversation, pa
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
 use yushan_train::{FineTuneSpec, SamplingConfig, StepEvent, TrainConfig, Trainer, answer, prepare};
 
+use crate::studio::with_thinking;
 use crate::{gpu_device, to_js};
 
 #[derive(Default)]
@@ -87,6 +88,8 @@ pub struct TrainOptions {
     pub seq: usize,
     pub seed: u64,
     pub template: String,
+    /// `enable_thinking` for the model's own template (Qwen3); `None` leaves it undefined.
+    pub enable_thinking: Option<bool>,
     pub warmup_steps: usize,
     pub eval_every: usize,
     /// Share of conversations held out for evaluation; `None` = 10 % when there are at least
@@ -112,6 +115,7 @@ impl Default for TrainOptions {
             seq: 0,
             seed: t.seed,
             template: Template::Plain.name().into(),
+            enable_thinking: None,
             warmup_steps: 3,
             eval_every: 5,
             heldout_fraction: None,
@@ -334,11 +338,12 @@ fn new_trainer() -> Result<Trainer, JsError> {
     let device = gpu_device()?;
     with(|s| {
         let base = s.base.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
-        let tokenizer = s.tokenizer.as_ref().ok_or_else(|| JsError::new("no tokenizer loaded"))?;
+        let tokenizer = s.tokenizer.clone().ok_or_else(|| JsError::new("no tokenizer loaded"))?;
         if s.conversations.is_empty() {
             return Err(JsError::new("no training data: call set_data first"));
         }
         let template = Template::parse(&s.options.template).unwrap_or(Template::Plain);
+        let tokenizer = &with_thinking(tokenizer, template, s.options.enable_thinking).map_err(err)?;
         let longest = s
             .conversations
             .iter()
@@ -392,6 +397,7 @@ pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::
     let (model, used_adapter, tokenizer, template) = with(|s| {
         let tokenizer = s.tokenizer.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
         let template = Template::parse(&s.options.template).unwrap_or(Template::Plain);
+        let tokenizer = with_thinking(tokenizer, template, s.options.enable_thinking).map_err(err)?;
         match (&s.trainer, &s.loaded, options.use_adapter) {
             (Some(trainer), _, true) if trainer.steps_done() > 0 => {
                 Ok::<_, JsError>((trainer.model().clone().valid(), true, tokenizer, template))

@@ -233,10 +233,32 @@ pub fn read_tokenizer(
     Ok(tokenizer)
 }
 
+/// `tokenizer` with `enable_thinking` set for the model's own template (Qwen3 reads it: false
+/// renders an empty think block before the answer). `None`, and the other templates, leave it
+/// undefined, as transformers does.
+pub fn with_thinking(
+    tokenizer: ChatTokenizer,
+    template: Template,
+    enable_thinking: Option<bool>,
+) -> Result<ChatTokenizer, String> {
+    match (template, enable_thinking) {
+        (Template::Model, Some(on)) => {
+            tokenizer.with_template_variable("enable_thinking", serde_json::Value::Bool(on)).map_err(|e| e.to_string())
+        }
+        _ => Ok(tokenizer),
+    }
+}
+
+/// Whether the model's own template reads `enable_thinking` (the page then offers the switch).
+pub fn reads_thinking(tokenizer: &ChatTokenizer) -> bool {
+    tokenizer.chat_template().is_some_and(|t| t.reads_variable("enable_thinking"))
+}
+
 /// The tokenizer the token view uses (the model's `tokenizer.json`, and its
 /// `tokenizer_config.json` and `chat_template.jinja` if it has them). Returns
-/// `{vocab_size, chat_template}`, the latter true when the model has its own chat template (the
-/// page then offers "model").
+/// `{vocab_size, chat_template, thinking_switch}`: `chat_template` when the model has its own
+/// chat template (the page then offers "model"), `thinking_switch` when that template reads
+/// `enable_thinking`.
 #[wasm_bindgen]
 pub fn set_view_tokenizer(
     tokenizer_json: &str,
@@ -249,17 +271,28 @@ pub fn set_view_tokenizer(
     struct Loaded {
         vocab_size: usize,
         chat_template: bool,
+        thinking_switch: bool,
     }
-    let loaded = Loaded { vocab_size: tokenizer.vocab_size(), chat_template: tokenizer.chat_template().is_some() };
+    let loaded = Loaded {
+        vocab_size: tokenizer.vocab_size(),
+        chat_template: tokenizer.chat_template().is_some(),
+        thinking_switch: reads_thinking(&tokenizer),
+    };
     VIEW_TOKENIZER.with(|t| *t.borrow_mut() = Some(tokenizer));
     to_js(&loaded)
 }
 
 /// Conversation `{messages: [{role, content}]}` number `index` (0-based) as training sees it
-/// with `template` ("plain", "chatml", "none" or "model"): `{template, tokens: [{id, text, kind, role,
-/// loss, unknown}], loss_tokens, unknown_tokens, problem}`.
+/// with `template` ("plain", "chatml", "none" or "model") and `enable_thinking` (for the model's
+/// own template; undefined when not given): `{template, tokens: [{id, text, kind, role, loss,
+/// unknown}], loss_tokens, unknown_tokens, problem}`.
 #[wasm_bindgen]
-pub fn render_tokens(conversation: JsValue, index: usize, template: &str) -> Result<JsValue, JsError> {
+pub fn render_tokens(
+    conversation: JsValue,
+    index: usize,
+    template: &str,
+    enable_thinking: Option<bool>,
+) -> Result<JsValue, JsError> {
     let conversation: Conversation =
         serde_wasm_bindgen::from_value(conversation).map_err(|e| js_err(format!("conversation: {e}")))?;
     let template = Template::parse(template)
@@ -267,7 +300,14 @@ pub fn render_tokens(conversation: JsValue, index: usize, template: &str) -> Res
     let view = VIEW_TOKENIZER.with(|t| {
         let t = t.borrow();
         let tokenizer = t.as_ref().ok_or_else(|| js_err("no tokenizer: call set_view_tokenizer first"))?;
-        token_view(&conversation, index, template, tokenizer).map_err(js_err)
+        match enable_thinking {
+            None => token_view(&conversation, index, template, tokenizer),
+            Some(_) => {
+                let tokenizer = with_thinking(tokenizer.clone(), template, enable_thinking).map_err(js_err)?;
+                token_view(&conversation, index, template, &tokenizer)
+            }
+        }
+        .map_err(js_err)
     })?;
     to_js(&view)
 }
@@ -289,6 +329,32 @@ mod tests {
                 Message::new(Role::Assistant, "玉山!"),
             ],
         }
+    }
+
+    #[test]
+    fn enable_thinking_reaches_the_models_own_template_only_when_set() {
+        // Qwen3's generation prompt, cut down: an empty think block when thinking is off.
+        let config = r#"{"eos_token": "<|im_end|>", "chat_template": "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{% endif %}{% endif %}"}"#;
+        let tok = build_char_tokenizer(&["你好玉山 Hi!<think>/"]).with_config_json(config).unwrap();
+        assert!(reads_thinking(&tok) && !reads_thinking(&tokenizer()));
+        let history = [Message::new(Role::User, "你好")];
+        let prompt =
+            |tok: &ChatTokenizer, template| tok.decode(&yushan_data::encode_prompt(&history, template, tok).unwrap());
+        let off = with_thinking(tok.clone(), Template::Model, Some(false)).unwrap();
+        assert!(
+            prompt(&off, Template::Model).ends_with("assistant\n<think>\n\n</think>\n\n"),
+            "{}",
+            prompt(&off, Template::Model)
+        );
+        for (template, setting) in
+            [(Template::Model, None), (Template::Model, Some(true)), (Template::ChatMl, Some(false))]
+        {
+            let same = with_thinking(tok.clone(), template, setting).unwrap();
+            assert!(!prompt(&same, template).contains("<think>"), "{template:?} {setting:?}");
+        }
+        // A model without a template of its own cannot take the setting for it.
+        assert!(with_thinking(tokenizer(), Template::Model, Some(false)).is_err());
+        assert!(with_thinking(tokenizer(), Template::Plain, Some(false)).is_ok());
     }
 
     #[test]
