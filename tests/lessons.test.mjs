@@ -266,7 +266,7 @@ test('lessons: each runs with one click on reduced settings', { timeout: 900_000
       assert.equal(s.result.questions, 3 * n);
       assert.deepEqual(s.result.report.arms.map((a) => a.tasks.map((task) => [task.task, task.answers.length])),
         Array(4).fill([['translate', n], ['edit', n], ['composite', n]]));
-      const words = [...Array(n).fill('Translate into Chinese: the'), ...Array(n).fill('改正量詞：'), ...Array(n).fill('Translate into Chinese: Which')];
+      const words = [...Array(n).fill('Translate into Chinese: the'), ...Array(n).fill('Fix the measure word: '), ...Array(n).fill('Translate into Chinese: Which')];
       await checkTaskLesson(page, 'specialists', s, { arms: ARMS.specialists, rows: 3 * n, firstWords: words });
       for (const task of ['translate', 'edit', 'composite']) {
         assert.equal(Object.keys(await figures(page, `${task}_exact`)).length, 4, task);
@@ -287,7 +287,7 @@ test('lessons: each runs with one click on reduced settings', { timeout: 900_000
       assert.deepEqual(s.plan, [{ key: 'task-a', steps: 1 }, { key: 'sequential', steps: 2 }, { key: 'replay', steps: 2 }, { key: 'self-replay', steps: 2 }]);
       assert.equal(s.result.questions, 2 * TASK_QUESTIONS);
       const arms = ARMS.forgetting.slice(1);
-      await checkTaskLesson(page, 'forgetting', s, { arms, rows: TASK_QUESTIONS, firstWords: Array(TASK_QUESTIONS).fill('改正量詞：') });
+      await checkTaskLesson(page, 'forgetting', s, { arms, rows: TASK_QUESTIONS, firstWords: Array(TASK_QUESTIONS).fill('Fix the measure word: ') });
       const replayed = await figures(page, 'replayed');
       assert.equal(replayed.sequential, 0);
       assert.equal(replayed.replay, 2, 'round(0.03 / 0.97 × 70) of A\'s stored pairs');

@@ -4,7 +4,9 @@
 //! - translation (English → Chinese): "Translate into Chinese: the longest river in Japan" →
 //!   「日本最長的河」;
 //! - editing (a measure-word error, the grammar slip learners of Chinese make most):
-//!   「改正量詞：日本最長的河是哪一座？」 → 「日本最長的河是哪一條？」;
+//!   "Fix the measure word: 日本最長的河是哪一座？" → 「日本最長的河是哪一條？」 (the instruction is in
+//!   English like the translation's: the model's vocabulary, built from its corpus, has no 改, 正
+//!   or 詞 for 「改正量詞」);
 //! - and a composite no adapter is trained on, a translation whose answer needs the editor's
 //!   skill: "Translate into Chinese: Which is the longest river in Japan?" →
 //!   「日本最長的河是哪一條？」.
@@ -16,7 +18,7 @@
 //!
 //! Measured on models/knowledge (`yushan lesson specialists`: LoRA r8 on every projection, 200
 //! steps at 1e-3, 70 pairs per task, 44 held-out phrases, exact match): a translation adapter
-//! 4.5%, an editing adapter 47.7%, one adapter on both 20.5% and 50.0%, the composite 0%.
+//! 4.5%, an editing adapter 50.0%, one adapter on both 9.1% and 43.2%, the composite 0%.
 //! Forms tried before these did worse on that model: names alone ("Translate into Chinese:
 //! Mount Fuji" → 富士山) 10%, typos in names ("Fix the spelling: Mount Fjui") 0-3%, a wrong
 //! character in a whole fact sentence 20%; the 0.84 M-parameter model does not hold a word list.
@@ -58,7 +60,7 @@ pub fn translate(kind: Kind, scope: Scope) -> TaskItem {
 /// The question with `wrong` for its measure word, to be put right.
 pub fn fix_measure_word(kind: Kind, scope: Scope, wrong: &str) -> TaskItem {
     TaskItem {
-        prompt: format!("改正量詞：{}", question_zh(kind, scope, wrong)),
+        prompt: format!("Fix the measure word: {}", question_zh(kind, scope, wrong)),
         answer: question_zh(kind, scope, kind.measure_word()),
     }
 }
@@ -136,7 +138,7 @@ mod tests {
         let e = fix_measure_word(Kind::LongestRiver, japan, "座");
         assert_eq!(
             (e.prompt.as_str(), e.answer.as_str()),
-            ("改正量詞：日本最長的河是哪一座？", "日本最長的河是哪一條？")
+            ("Fix the measure word: 日本最長的河是哪一座？", "日本最長的河是哪一條？")
         );
         let c = translate_question(Kind::LargestOcean, WORLD);
         assert_eq!(c.prompt, "Translate into Chinese: Which is the largest ocean in the world?");
@@ -158,7 +160,7 @@ mod tests {
             let phrase = t.answer.as_str();
             assert!(!translated.contains(&phrase) && !edited.contains(&phrase), "{phrase} was trained on");
             assert!(e.answer.starts_with(phrase) && c.answer == e.answer, "{t:?} {e:?} {c:?}");
-            assert_ne!(e.prompt.trim_start_matches("改正量詞："), e.answer, "nothing to fix in {e:?}");
+            assert_ne!(e.prompt.trim_start_matches("Fix the measure word: "), e.answer, "nothing to fix in {e:?}");
         }
         for e in lesson.edit_train.iter().chain(&lesson.edit_heldout) {
             let wrong = e.prompt.chars().rev().nth(1).unwrap().to_string();

@@ -4,7 +4,7 @@
 //! - sequential: B's pairs only; A fades as B is learnt;
 //! - replay: B's pairs mixed with a share of A's stored pairs;
 //! - self-replay: nothing of A is stored; right after A, the model writes A-type examples
-//!   itself (given only A's instruction, 「改正量詞：」, it writes a question and then answers
+//!   itself (given only A's instruction, “Fix the measure word: ”, it writes a question and then answers
 //!   it), and rehearses those (self-synthesised rehearsal, Huang et al. 2024).
 //!
 //! Each stage trains a fresh LoRA adapter; A's adapter is merged into the weights before B's
@@ -198,7 +198,7 @@ pub async fn run_forgetting(
 }
 
 /// The longest start all `texts` share, cut after its last full-width colon or space (the
-/// instruction: 「改正量詞：」 of 「改正量詞：日本最長的河是哪一座？」).
+/// instruction: “Fix the measure word: ” of “Fix the measure word: 日本最長的河是哪一座？”).
 fn common_prefix<'a>(mut texts: impl Iterator<Item = &'a str>) -> String {
     let Some(first) = texts.next() else { return String::new() };
     let mut prefix: &str = first;
@@ -223,10 +223,10 @@ async fn write_examples(
     n: usize,
 ) -> Result<Vec<QaItem>, TrainError> {
     let user = |content: &str| encode_prompt(&[Message::new(Role::User, content)], spec.template, tokenizer);
-    // The user turn up to the end of `instruction`: what follows a content (the separator and
-    // the answer's tag) is what the rendering of an empty content ends with too.
-    let (with, without) = (user(instruction)?, user("")?);
-    let tail = with.iter().rev().zip(without.iter().rev()).take_while(|(a, b)| a == b).count();
+    // The user turn up to the end of `instruction`: what follows any content (the separator and
+    // the answer's tag) is what two one-letter contents' renders end with alike.
+    let (with, a, b) = (user(instruction)?, user("a")?, user("b")?);
+    let tail = a.iter().rev().zip(b.iter().rev()).take_while(|(a, b)| a == b).count().min(with.len());
     let start = &with[..with.len() - tail];
     let mut stop: Vec<u32> = tokenizer.token_id("\n").into_iter().collect();
     stop.extend(yushan_data::end_of_turn_id(spec.template, tokenizer));
@@ -283,9 +283,9 @@ mod tests {
 
     #[test]
     fn the_instruction_is_what_every_prompt_starts_with() {
-        let prompts = ["改正量詞：日本最長的河是哪一座？", "改正量詞：日本最高的山是哪一條？"];
-        assert_eq!(common_prefix(prompts.into_iter()), "改正量詞：");
-        assert_eq!(common_prefix(["Fix it: abc", "Fix it: abd"].into_iter()), "Fix it: ");
+        let prompts = ["Fix the measure word: 日本最長的河是哪一座？", "Fix the measure word: 日本最高的山是哪一條？"];
+        assert_eq!(common_prefix(prompts.into_iter()), "Fix the measure word: ");
+        assert_eq!(common_prefix(["改正：日本最高", "改正：日本最長"].into_iter()), "改正：");
         assert_eq!(common_prefix(std::iter::empty()), "");
     }
 

@@ -188,8 +188,10 @@ mod tests {
 
     #[test]
     fn an_answer_is_right_only_when_it_is_the_expected_text() {
-        let items =
-            [QaItem::new("改正量詞：日本最長的河是哪一座？", "日本最長的河是哪一條？"), QaItem::new("q", "日本")];
+        let items = [
+            QaItem::new("Fix the measure word: 日本最長的河是哪一座？", "日本最長的河是哪一條？"),
+            QaItem::new("q", "日本"),
+        ];
         let answers = [" 日本最長的河是哪一條？\n".to_string(), "日本。".to_string()];
         let score = score_task("edit", &items, &answers);
         assert_eq!(score.exact, 0.5);

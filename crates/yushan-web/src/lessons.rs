@@ -1076,7 +1076,7 @@ mod tests {
             score(tasks::TRANSLATE, &items)
         };
         let edit = |answer: &str| {
-            score(tasks::EDIT, &[("改正量詞：日本最長的河是哪一座？", "日本最長的河是哪一條？", answer)])
+            score(tasks::EDIT, &[("Fix the measure word: 日本最長的河是哪一座？", "日本最長的河是哪一條？", answer)])
         };
         let composite = |answer: &str| {
             let q = "Translate into Chinese: Which is the largest ocean in the world?";
@@ -1140,7 +1140,7 @@ mod tests {
         assert_eq!(s.rows[0].expected, "日本最長的河");
         assert_eq!(s.rows[0].answers.iter().map(|a| a.ok).collect::<Vec<_>>(), [false, true, false, true]);
         let edit_row = &s.rows[SPECIALISTS_ROWS_PER_TASK];
-        assert_eq!(edit_row.question, "改正量詞：日本最長的河是哪一座？");
+        assert_eq!(edit_row.question, "Fix the measure word: 日本最長的河是哪一座？");
         assert_eq!(edit_row.answers.iter().map(|a| a.ok).collect::<Vec<_>>(), [false, false, true, true]);
         assert_eq!(s.rows.last().unwrap().answers[2].text, "It is the Pacific Ocean.");
         // No curves: the field is left out of what the page gets.
@@ -1151,7 +1151,7 @@ mod tests {
     #[test]
     fn the_forgetting_summary_has_the_b_arms_notes_on_a_and_a_curve_per_arm() {
         use yushan_lessons::forgetting::{CurvePoint, ForgettingArm};
-        let q = "改正量詞：日本最長的河是哪一座？";
+        let q = "Fix the measure word: 日本最長的河是哪一座？";
         let a_score = |answer: &str| score(tasks::EDIT, &[(q, "日本最長的河是哪一條？", answer), (q, "日本", "日本")]);
         let b_score = |answer: &str| score(tasks::TRANSLATE, &[("Translate into Chinese: Japan", "日本", answer)]);
         let point = |b_step, exact| CurvePoint { b_step, exact, similarity: exact };
@@ -1170,8 +1170,8 @@ mod tests {
             b_pairs: 70,
             after_a: [a_score("日本最長的河是哪一條？"), b_score("Japan")],
             self_written: vec![
-                QaItem::new("改正量詞：英國最長的河是哪一條？", "英國最長的河是哪一條？"),
-                QaItem::new("改正量詞：Honshu", "The Hsuehshan Tunnel."),
+                QaItem::new("Fix the measure word: 英國最長的河是哪一條？", "英國最長的河是哪一條？"),
+                QaItem::new("Fix the measure word: Honshu", "The Hsuehshan Tunnel."),
             ],
             arms: vec![
                 arm(forgetting::SEQUENTIAL, 0, "日本最長的河", vec![point(0, 1.0), point(1, 0.5), point(2, 0.5)]),
@@ -1223,7 +1223,7 @@ mod tests {
         assert_eq!(s.curves[0].points, [(0, 1.0), (1, 0.5), (2, 0.5)]);
         assert_eq!(
             s.examples[1],
-            Example { question: "改正量詞：Honshu".into(), answer: "The Hsuehshan Tunnel.".into() }
+            Example { question: "Fix the measure word: Honshu".into(), answer: "The Hsuehshan Tunnel.".into() }
         );
         // The page gets each point as [step, share].
         let json = serde_json::to_value(&s).unwrap();
