@@ -80,8 +80,8 @@ pub fn set_enable_thinking(
     if template != Template::Model {
         anyhow::bail!("--enable-thinking applies to the model's own chat template (--template model)");
     }
-    let tokenizer = tokenizer.with_template_variable("enable_thinking", serde_json::Value::Bool(enable))?;
-    if !tokenizer.chat_template().is_some_and(|t| t.reads_variable("enable_thinking")) {
+    let tokenizer = tokenizer.with_enable_thinking(enable)?;
+    if !tokenizer.reads_enable_thinking() {
         eprintln!("note: this model's chat template does not read enable_thinking; --enable-thinking changes nothing");
     }
     Ok(tokenizer)

@@ -26,6 +26,9 @@ pub const IM_END: &str = "<|im_end|>";
 /// Special tokens every tokenizer we build has, at these ids (0..6).
 pub const SPECIAL_TOKENS: [&str; 6] = [PAD, UNK, END_OF_TEXT, END_OF_TURN, IM_START, IM_END];
 
+/// The chat-template variable that switches Qwen3's thinking on or off.
+const ENABLE_THINKING: &str = "enable_thinking";
+
 #[derive(Clone)]
 pub struct ChatTokenizer {
     inner: Tokenizer,
@@ -136,6 +139,17 @@ impl ChatTokenizer {
         })?;
         self.chat_template = Some(template.with_variable(name, value)?);
         Ok(self)
+    }
+
+    /// Sets `enable_thinking` for the model's chat template (Qwen3 reads it: false renders an
+    /// empty think block before the answer).
+    pub fn with_enable_thinking(self, enable: bool) -> Result<Self, DataError> {
+        self.with_template_variable(ENABLE_THINKING, serde_json::Value::Bool(enable))
+    }
+
+    /// Whether the model's chat template reads `enable_thinking` (others ignore it).
+    pub fn reads_enable_thinking(&self) -> bool {
+        self.chat_template.as_ref().is_some_and(|t| t.reads_variable(ENABLE_THINKING))
     }
 
     /// The model's own chat template, if its `tokenizer_config.json` has one.

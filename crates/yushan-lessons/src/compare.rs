@@ -183,14 +183,14 @@ pub async fn compare(
     Ok(reports)
 }
 
-struct Trained {
-    model: Model,
-    final_loss: f32,
-    step_ms: Vec<f64>,
+pub(crate) struct Trained {
+    pub model: Model,
+    pub final_loss: f32,
+    pub step_ms: Vec<f64>,
 }
 
 /// Trains `arm` from `start`; `None` for an arm that does not train.
-async fn train_arm(
+pub(crate) async fn train_arm(
     run: &LessonRun,
     start: &Model,
     arm: &Arm<'_>,

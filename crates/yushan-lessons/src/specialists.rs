@@ -11,6 +11,7 @@ use yushan_data::{ChatTokenizer, Template};
 use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_train::{StepEvent, TrainError};
 
+use crate::compare::{Arm, Start, Tuning, train_arm};
 use crate::qa::QaItem;
 use crate::run::LessonRun;
 use crate::tasks::{TaskData, TaskScore, ask_tasks};
@@ -103,17 +104,12 @@ pub async fn run_specialists(
             GENERALIST => &mixed,
             _ => &[],
         };
-        let (model, final_loss) = match steps {
-            Some(steps) => {
-                let config = run.train_config(Some(spec.lora.clone()), steps, spec.lr);
-                let (model, loss) =
-                    run.fine_tune(pretrained.clone(), tokenizer, train, config, device, |e| on_step(key, e)).await?;
-                (model, Some(loss))
-            }
-            None => (pretrained.clone(), None),
-        };
-        let tasks = ask_tasks(&model, tokenizer, spec.template, &data.heldout(), spec.max_answer_tokens).await?;
-        arms.push(SpecialistsArm { key, train_pairs: train.len(), final_loss, tasks });
+        let tuning = if steps.is_some() { Tuning::Lora(spec.lora.clone()) } else { Tuning::None };
+        let arm = Arm { key, start: Start::Pretrained, tuning, train, steps: steps.unwrap_or(0), lr: spec.lr };
+        let trained = train_arm(&run, pretrained, &arm, tokenizer, device, &mut on_step).await?;
+        let model = trained.as_ref().map_or(pretrained, |t| &t.model);
+        let tasks = ask_tasks(model, tokenizer, spec.template, &data.heldout(), spec.max_answer_tokens).await?;
+        arms.push(SpecialistsArm { key, train_pairs: train.len(), final_loss: trained.map(|t| t.final_loss), tasks });
     }
     Ok(SpecialistsReport {
         translate_pairs: data.translate_train.len(),

@@ -24,11 +24,11 @@ use yushan_data::ChatTokenizer;
 use yushan_lessons::forgetting::{self, ForgettingReport, ForgettingSpec, run_forgetting};
 use yushan_lessons::role_tags::{RoleTagsArm, WITH_TAGS, WITHOUT_TAGS};
 use yushan_lessons::specialists::{self, SpecialistsReport, SpecialistsSpec, run_specialists};
-use yushan_lessons::tasks::{self, TaskData, TaskScore};
+use yushan_lessons::tasks::{self, TaskAnswer, TaskData, TaskScore};
 use yushan_lessons::{
-    ArmReport, LoraVsFullReport, LoraVsFullSpec, QaItem, RoleTagsReport, RoleTagsSpec, ShortcutArm, ShortcutReport,
-    ShortcutSpec, TransferData, TransferReport, TransferSpec, lora_vs_full, parse_lesson, run_lora_vs_full,
-    run_role_tags, run_shortcut, run_transfer, shortcut, transfer,
+    AnswerCheck, ArmReport, LoraVsFullReport, LoraVsFullSpec, QaItem, RoleTagsReport, RoleTagsSpec, ShortcutArm,
+    ShortcutReport, ShortcutSpec, TransferData, TransferReport, TransferSpec, lora_vs_full, parse_lesson,
+    run_lora_vs_full, run_role_tags, run_shortcut, run_transfer, shortcut, transfer,
 };
 use yushan_model::{Model, ModelConfig};
 use yushan_train::StepEvent;
@@ -312,19 +312,33 @@ impl Figure {
     }
 }
 
-/// A row per held-out question, with each arm's answer marked right or wrong.
-fn answer_rows(arms: &[&ArmReport]) -> Vec<AnswerRow> {
+/// A row per question asked (the first `n`): the question, the expected answer, and each arm's
+/// answer with whether it counts as good. `arms` holds each arm's answers, in the arms' order;
+/// `view` reads (question, expected, answer, good) from one answer.
+fn rows<A>(arms: &[&[A]], n: usize, view: impl Fn(&A) -> (&str, &str, &str, bool)) -> Vec<AnswerRow> {
     let Some(first) = arms.first() else { return Vec::new() };
-    (0..first.answers.len())
-        .map(|i| AnswerRow {
-            question: first.answers[i].question.clone(),
-            expected: first.answers[i].expected.clone(),
-            answers: arms
-                .iter()
-                .map(|a| ArmAnswer { text: a.answers[i].answer.clone(), ok: a.answers[i].correct })
-                .collect(),
+    (0..first.len().min(n))
+        .map(|i| {
+            let (question, expected, ..) = view(&first[i]);
+            AnswerRow {
+                question: question.to_string(),
+                expected: expected.to_string(),
+                answers: arms
+                    .iter()
+                    .map(|answers| {
+                        let (_, _, text, ok) = view(&answers[i]);
+                        ArmAnswer { text: text.to_string(), ok }
+                    })
+                    .collect(),
+            }
         })
         .collect()
+}
+
+/// A row per held-out question, with each arm's answer marked right or wrong.
+fn answer_rows(arms: &[&ArmReport]) -> Vec<AnswerRow> {
+    let answers: Vec<&[AnswerCheck]> = arms.iter().map(|a| a.answers.as_slice()).collect();
+    rows(&answers, usize::MAX, |c| (&c.question, &c.expected, &c.answer, c.correct))
 }
 
 const LORA_VS_FULL_FIGURES: [Figure; 8] = [
@@ -472,17 +486,8 @@ pub fn summarize_role_tags(
 /// A task's held-out items as answer rows: the first `n`, with each arm's answer (in the order of
 /// `scores`), ✓ when it is exactly the expected text.
 fn task_rows(scores: &[&TaskScore], n: usize) -> Vec<AnswerRow> {
-    let Some(first) = scores.first() else { return Vec::new() };
-    (0..first.answers.len().min(n))
-        .map(|i| AnswerRow {
-            question: first.answers[i].question.clone(),
-            expected: first.answers[i].expected.clone(),
-            answers: scores
-                .iter()
-                .map(|s| ArmAnswer { text: s.answers[i].answer.clone(), ok: s.answers[i].exact })
-                .collect(),
-        })
-        .collect()
+    let answers: Vec<&[TaskAnswer]> = scores.iter().map(|s| s.answers.as_slice()).collect();
+    rows(&answers, n, |a| (&a.question, &a.expected, &a.answer, a.exact))
 }
 
 /// Rows of each task the specialists' answer table shows (all items are in the report): enough to
@@ -813,9 +818,9 @@ pub async fn run_lesson(
 mod tests {
     use super::*;
     use yushan_data::Template;
+    use yushan_lessons::TrainingMemory;
     use yushan_lessons::role_tags::Generated;
     use yushan_lessons::transfer::TransferArm;
-    use yushan_lessons::{AnswerCheck, TrainingMemory};
 
     fn check(question: &str, expected: &str, answer: &str, correct: bool) -> AnswerCheck {
         AnswerCheck {

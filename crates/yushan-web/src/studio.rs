@@ -233,25 +233,17 @@ pub fn read_tokenizer(
     Ok(tokenizer)
 }
 
-/// `tokenizer` with `enable_thinking` set for the model's own template (Qwen3 reads it: false
-/// renders an empty think block before the answer). `None`, and the other templates, leave it
-/// undefined, as transformers does.
+/// `tokenizer` with `enable_thinking` set for the model's own template. `None`, and the other
+/// templates, leave it undefined, as transformers does.
 pub fn with_thinking(
     tokenizer: ChatTokenizer,
     template: Template,
     enable_thinking: Option<bool>,
 ) -> Result<ChatTokenizer, String> {
     match (template, enable_thinking) {
-        (Template::Model, Some(on)) => {
-            tokenizer.with_template_variable("enable_thinking", serde_json::Value::Bool(on)).map_err(|e| e.to_string())
-        }
+        (Template::Model, Some(on)) => tokenizer.with_enable_thinking(on).map_err(|e| e.to_string()),
         _ => Ok(tokenizer),
     }
-}
-
-/// Whether the model's own template reads `enable_thinking` (the page then offers the switch).
-pub fn reads_thinking(tokenizer: &ChatTokenizer) -> bool {
-    tokenizer.chat_template().is_some_and(|t| t.reads_variable("enable_thinking"))
 }
 
 /// The tokenizer the token view uses (the model's `tokenizer.json`, and its
@@ -276,7 +268,7 @@ pub fn set_view_tokenizer(
     let loaded = Loaded {
         vocab_size: tokenizer.vocab_size(),
         chat_template: tokenizer.chat_template().is_some(),
-        thinking_switch: reads_thinking(&tokenizer),
+        thinking_switch: tokenizer.reads_enable_thinking(),
     };
     VIEW_TOKENIZER.with(|t| *t.borrow_mut() = Some(tokenizer));
     to_js(&loaded)
@@ -336,7 +328,7 @@ mod tests {
         // Qwen3's generation prompt, cut down: an empty think block when thinking is off.
         let config = r#"{"eos_token": "<|im_end|>", "chat_template": "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{% endif %}{% endif %}"}"#;
         let tok = build_char_tokenizer(&["你好玉山 Hi!<think>/"]).with_config_json(config).unwrap();
-        assert!(reads_thinking(&tok) && !reads_thinking(&tokenizer()));
+        assert!(tok.reads_enable_thinking() && !tokenizer().reads_enable_thinking());
         let history = [Message::new(Role::User, "你好")];
         let prompt =
             |tok: &ChatTokenizer, template| tok.decode(&yushan_data::encode_prompt(&history, template, tok).unwrap());
