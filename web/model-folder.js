@@ -16,15 +16,15 @@ const PYTORCH = /^pytorch_model.*\.bin$|\.pth?$/; // weights we do not read
 
 extend({
   'model.info': [
-    (name, kind, params, hidden, layers, vocab, template) => `${name}（${kind}）：${params} 個參數，寬 ${hidden}、${layers} 層，詞彙 ${vocab} · 對話範本：${template}`,
-    (name, kind, params, hidden, layers, vocab, template) => `${name} (${kind}): ${params} parameters, width ${hidden}, ${layers} layers, vocabulary ${vocab} · chat template: ${template}`,
+    (name, kind, params, hidden, layers, vocab, template, dtype) => `${name}（${kind}）：${params} 個參數，寬 ${hidden}、${layers} 層，詞彙 ${vocab}，凍結的權重以 ${dtype} 存在 GPU 上 · 對話範本：${template}`,
+    (name, kind, params, hidden, layers, vocab, template, dtype) => `${name} (${kind}): ${params} parameters, width ${hidden}, ${layers} layers, vocabulary ${vocab}, frozen weights in ${dtype} on the GPU · chat template: ${template}`,
   ],
   'model.template.own': [(file) => `模型自帶的（${file}）`, (file) => `the model’s own (${file})`],
   'model.template.page': [(name) => `${name}，網頁提供的；模型沒有自帶範本`, (name) => `${name}, the page’s; the model has none of its own`],
   'model.template.other': [(name) => `${name}，沒有用模型自帶的`, (name) => `${name}, chosen over the model’s own`],
   'model.plan': [
-    (p) => `${p.name}（${p.kind}）：${p.params} 個參數；權重檔 ${p.stored}，在 GPU 上以 f32 存放需 ${p.f32}；最大的張量 ${p.largest} ${p.shape} ${p.largestBytes}；這張 GPU 單一緩衝區上限 ${p.limit}（maxBufferSize ${p.maxBuffer}，maxStorageBufferBindingSize ${p.maxBinding}）。`,
-    (p) => `${p.name} (${p.kind}): ${p.params} parameters; weights ${p.stored} as stored, ${p.f32} as f32 on the GPU; largest tensor ${p.largest} ${p.shape} ${p.largestBytes}; this GPU allows ${p.limit} in one buffer (maxBufferSize ${p.maxBuffer}, maxStorageBufferBindingSize ${p.maxBinding}).`,
+    (p) => `${p.name}（${p.kind}）：${p.params} 個參數；權重檔 ${p.stored}，在 GPU 上需 ${p.gpu}（矩陣以 ${p.dtype} 存放；全用 f32 要 ${p.f32}）；最大的張量 ${p.largest} ${p.shape} ${p.largestBytes}；這張 GPU 單一緩衝區上限 ${p.limit}（maxBufferSize ${p.maxBuffer}，maxStorageBufferBindingSize ${p.maxBinding}）。`,
+    (p) => `${p.name} (${p.kind}): ${p.params} parameters; weights ${p.stored} as stored, ${p.gpu} on the GPU (matrices in ${p.dtype}; ${p.f32} all in f32); largest tensor ${p.largest} ${p.shape} ${p.largestBytes}; this GPU allows ${p.limit} in one buffer (maxBufferSize ${p.maxBuffer}, maxStorageBufferBindingSize ${p.maxBinding}).`,
   ],
   'model.reading': [(file, i, n) => `正在讀取 ${file}（${i} / ${n}）…`, (file, i, n) => `Reading ${file} (${i} of ${n})…`],
   'model.loaded': [(plan) => `已載入：${plan}`, (plan) => `Loaded: ${plan}`],
@@ -58,7 +58,8 @@ const count = (n) => n.toLocaleString('en-US');
 
 // The GPU's buffer limits, for the GPU panel.
 export function limitsText(adapter) {
-  return `maxBufferSize ${formatBytes(adapter.max_buffer_size)} · maxStorageBufferBindingSize ${formatBytes(adapter.max_storage_buffer_binding_size)}`;
+  // shader-f16 decides how frozen weights are stored: f16 (half the memory) or f32.
+  return `maxBufferSize ${formatBytes(adapter.max_buffer_size)} · maxStorageBufferBindingSize ${formatBytes(adapter.max_storage_buffer_binding_size)} · shader-f16 ${adapter.shader_f16 ? '✓' : '✗'}`;
 }
 
 // The status line: which model, and which chat template the page renders conversations with.
@@ -71,7 +72,7 @@ export function showModelInfo(model) {
     const name = t(`template.${chosen}`);
     return model.chat_template ? t('model.template.other', name) : t('model.template.page', name);
   };
-  show($('model-info'), () => t('model.info', model.name, model.modelType || c.architecture, count(model.params), c.hidden_size, c.num_layers, model.vocab_size, template()), '');
+  show($('model-info'), () => t('model.info', model.name, model.modelType || c.architecture, count(model.params), c.hidden_size, c.num_layers, model.vocab_size, template(), model.matrix_dtype || 'f32'), '');
 }
 
 function planText(plan) {
@@ -82,6 +83,8 @@ function planText(plan) {
     params: count(plan.params),
     stored: formatBytes(plan.stored_bytes),
     f32: formatBytes(plan.f32_bytes),
+    gpu: formatBytes(plan.gpu_bytes),
+    dtype: plan.matrix_dtype,
     largest: plan.largest_tensor,
     shape: `[${plan.largest_shape.join(', ')}]`,
     largestBytes: formatBytes(plan.largest_tensor_bytes),

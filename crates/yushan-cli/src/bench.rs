@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
+use yushan_model::frozen::FrozenPrecision;
 use yushan_train::bench::{BenchShape, run};
 
 use crate::device::{self, Backend};
@@ -27,14 +28,27 @@ pub struct BenchLine {
     pub first_loss: f32,
     pub last_loss: f32,
     pub peak_rss_mb: Option<f64>,
+    /// The dtype of the frozen base matrices, and GPU memory: the model's before the first
+    /// step, the pools' reservation after the last (None on the CPU).
+    pub matrix_dtype: String,
+    pub model_mb: Option<f64>,
+    pub gpu_reserved_mb: Option<f64>,
 }
 
 /// Runs one shape on one backend in this process.
-pub fn run_one(shape: &str, backend: Backend, steps: usize, process_start: Instant) -> anyhow::Result<BenchLine> {
+pub fn run_one(
+    shape: &str,
+    backend: Backend,
+    frozen: FrozenPrecision,
+    steps: usize,
+    process_start: Instant,
+) -> anyhow::Result<BenchLine> {
     let shape = BenchShape::by_name(shape).with_context(|| format!("unknown shape `{shape}` (expected S or M)"))?;
     let (device, adapter) = device::open(backend)?;
+    let matrix_dtype = frozen.dtype_on(&device)?;
     // web-time's Instant is std's on native targets: "first step" counts from process start.
-    let report = pollster::block_on(run(&shape, &device, steps, process_start, |_| {}))?;
+    let report = pollster::block_on(run(&shape, &device, matrix_dtype, steps, process_start, |_| {}))?;
+    let mb = |bytes: Option<u64>| bytes.map(|b| b as f64 / 1e6);
     Ok(BenchLine {
         shape: report.shape,
         backend: adapter.backend.clone(),
@@ -50,11 +64,20 @@ pub fn run_one(shape: &str, backend: Backend, steps: usize, process_start: Insta
         first_loss: report.first_loss,
         last_loss: report.last_loss,
         peak_rss_mb: peak_rss_mb(),
+        matrix_dtype: report.matrix_dtype,
+        model_mb: mb(report.model_bytes),
+        gpu_reserved_mb: mb(report.reserved_bytes),
     })
 }
 
 /// Runs every requested combination, each in a child process, and prints a table.
-pub fn run_all(shapes: &[String], backends: &[Backend], steps: usize, json: bool) -> anyhow::Result<()> {
+pub fn run_all(
+    shapes: &[String],
+    backends: &[Backend],
+    frozen: FrozenPrecision,
+    steps: usize,
+    json: bool,
+) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
     let mut lines = Vec::new();
     for shape in shapes {
@@ -66,6 +89,7 @@ pub fn run_all(shapes: &[String], backends: &[Backend], steps: usize, json: bool
             eprintln!("bench {shape} on {backend_name} …");
             let out = Command::new(&exe)
                 .args(["bench", "--shape", shape, "--backend", backend_name, "--steps", &steps.to_string(), "--one"])
+                .args(["--frozen-weights", frozen_name(frozen)])
                 .output()?;
             if !out.status.success() {
                 eprintln!("  failed: {}", String::from_utf8_lossy(&out.stderr).trim());
@@ -80,12 +104,24 @@ pub fn run_all(shapes: &[String], backends: &[Backend], steps: usize, json: bool
         return Ok(());
     }
     println!(
-        "{:<5} {:<40} {:>9} {:>9} {:>12} {:>11} {:>10} {:>16} {:>9}",
-        "shape", "adapter", "params", "trainable", "start→step1", "median", "tokens/s", "loss first→last", "peak RSS"
+        "{:<5} {:<40} {:>9} {:>9} {:>12} {:>11} {:>10} {:>16} {:>9} {:>7} {:>9} {:>9}",
+        "shape",
+        "adapter",
+        "params",
+        "trainable",
+        "start→step1",
+        "median",
+        "tokens/s",
+        "loss first→last",
+        "peak RSS",
+        "frozen",
+        "model",
+        "GPU pool"
     );
+    let mb = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}MB"));
     for l in &lines {
         println!(
-            "{:<5} {:<40} {:>9} {:>9} {:>11.2}s {:>9.1}ms {:>10.0} {:>7.3} → {:<6.3} {:>7.0}MB",
+            "{:<5} {:<40} {:>9} {:>9} {:>11.2}s {:>9.1}ms {:>10.0} {:>7.3} → {:<6.3} {:>7.0}MB {:>7} {:>9} {:>9}",
             l.shape,
             truncate(&l.adapter, 40),
             l.params,
@@ -95,10 +131,21 @@ pub fn run_all(shapes: &[String], backends: &[Backend], steps: usize, json: bool
             l.tokens_per_s,
             l.first_loss,
             l.last_loss,
-            l.peak_rss_mb.unwrap_or(f64::NAN)
+            l.peak_rss_mb.unwrap_or(f64::NAN),
+            l.matrix_dtype,
+            mb(l.model_mb),
+            mb(l.gpu_reserved_mb),
         );
     }
     Ok(())
+}
+
+fn frozen_name(frozen: FrozenPrecision) -> &'static str {
+    match frozen {
+        FrozenPrecision::Auto => "auto",
+        FrozenPrecision::F16 => "f16",
+        FrozenPrecision::F32 => "f32",
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -12,7 +12,7 @@ use crate::{ModelArgs, SamplingArgs, device, model_dir};
 pub fn load(args: &ModelArgs) -> Result<(Model, ChatTokenizer)> {
     let (device, adapter) = device::open(args.backend)?;
     eprintln!("device: {adapter}");
-    let (model, tokenizer) = model_dir::load(&args.model, &device)?;
+    let (model, tokenizer) = model_dir::load(&args.model, &device, args.frozen_weights)?;
     let tokenizer = model_dir::set_enable_thinking(tokenizer, args.template, args.enable_thinking)?;
     let model = match &args.adapter {
         Some(dir) => model_dir::attach_adapter(model, dir)?.0,

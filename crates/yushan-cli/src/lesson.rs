@@ -12,6 +12,7 @@ use yushan_lessons::{
     AnswerCheck, LoraVsFullSpec, QaItem, RoleTagsSpec, ShortcutSpec, TransferData, TransferSpec, parse_lesson,
     run_lora_vs_full, run_role_tags, run_shortcut, run_transfer, shortcut, transfer,
 };
+use yushan_model::frozen::FrozenPrecision;
 use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_train::StepEvent;
 
@@ -165,7 +166,8 @@ impl Common {
     pub(crate) fn setup(&self) -> Result<Setup> {
         let (device, info) = device::open(self.backend)?;
         eprintln!("device: {info}");
-        let (model, tokenizer) = model_dir::load(&self.model, &device)?;
+        // f32 everywhere, so a lesson's figures do not depend on the GPU it ran on.
+        let (model, tokenizer) = model_dir::load(&self.model, &device, FrozenPrecision::F32)?;
         Ok(Setup { device, model, tokenizer })
     }
 

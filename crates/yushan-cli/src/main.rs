@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use device::Backend;
 use yushan_data::Template;
+use yushan_model::frozen::FrozenPrecision;
 use yushan_train::SamplingConfig;
 
 #[derive(Parser)]
@@ -64,6 +65,10 @@ pub struct ModelArgs {
     /// empty <think> block); left undefined when not given, as transformers does.
     #[arg(long, value_name = "true|false")]
     pub enable_thinking: Option<bool>,
+    /// How the frozen base weights are stored: auto (f16 on a GPU with shader-f16, half the
+    /// memory), f16 or f32.
+    #[arg(long, default_value = "auto", value_parser = model_dir::parse_frozen)]
+    pub frozen_weights: FrozenPrecision,
 }
 
 #[derive(Args, Clone)]
@@ -133,6 +138,9 @@ struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// How the frozen base weights are stored: auto (f16 on a GPU with shader-f16), f16 or f32.
+    #[arg(long, default_value = "auto", value_parser = model_dir::parse_frozen)]
+    frozen_weights: FrozenPrecision,
     /// Run exactly one shape on one backend in this process and print its JSON (used internally).
     #[arg(long, hide = true)]
     one: bool,
@@ -169,11 +177,11 @@ fn main() -> anyhow::Result<()> {
                 one => vec![one.to_string()],
             };
             if args.one {
-                let line = bench::run_one(&shapes[0], backends[0], args.steps, process_start)?;
+                let line = bench::run_one(&shapes[0], backends[0], args.frozen_weights, args.steps, process_start)?;
                 println!("{}", serde_json::to_string(&line)?);
                 Ok(())
             } else {
-                bench::run_all(&shapes, &backends, args.steps, args.json)
+                bench::run_all(&shapes, &backends, args.frozen_weights, args.steps, args.json)
             }
         }
     }

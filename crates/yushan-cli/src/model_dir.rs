@@ -8,6 +8,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Template};
+use yushan_model::frozen::FrozenPrecision;
+use yushan_model::memory::dtype_name;
 use yushan_model::{LoraConfig, Model, ModelConfig};
 
 use crate::device;
@@ -30,7 +32,9 @@ fn read_optional(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, yushan_model
     }
 }
 
-pub fn load(dir: &Path, device: &Device) -> Result<(Model, ChatTokenizer)> {
+/// Loads the model of `dir` with its base matrices stored as `frozen` resolves on `device`
+/// (f32 when every weight will train).
+pub fn load(dir: &Path, device: &Device, frozen: FrozenPrecision) -> Result<(Model, ChatTokenizer)> {
     let config_text = read_text(dir, "config.json")?;
     let config =
         ModelConfig::from_json(&config_text).with_context(|| format!("in {}", dir.join("config.json").display()))?;
@@ -39,8 +43,14 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Model, ChatTokenizer)> {
         .ok()
         .and_then(|v| v.get("model_type")?.as_str().map(str::to_string))
         .unwrap_or_else(|| format!("{:?}", config.architecture).to_lowercase());
-    let estimate = config.weight_estimate();
+    let matrix_dtype = frozen.dtype_on(device)?;
+    let estimate = config.weight_estimate().with_matrix_dtype(matrix_dtype);
     eprintln!("model: {kind}, {estimate}");
+    if frozen == FrozenPrecision::Auto && device.clone() != Device::flex() {
+        let why =
+            if matrix_dtype == burn::tensor::FloatDType::F16 { "this GPU has shader-f16" } else { "no shader-f16" };
+        eprintln!("frozen weights: {} ({why}; --frozen-weights f32|f16 to choose)", dtype_name(matrix_dtype));
+    }
     if let Some(max_buffer) = device::max_buffer_bytes(device) {
         estimate.check_buffer_limit(max_buffer).with_context(|| format!("{} cannot be loaded here", dir.display()))?;
     }
@@ -65,7 +75,7 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Model, ChatTokenizer)> {
             config.vocab_size
         );
     }
-    let model = Model::from_checkpoint(&config, |name| read_optional(dir, name), device)
+    let model = Model::from_checkpoint_as(&config, |name| read_optional(dir, name), device, matrix_dtype)
         .with_context(|| format!("in {}", dir.display()))?;
     Ok((model, tokenizer))
 }
@@ -110,4 +120,9 @@ pub fn save_adapter(dir: &Path, model: &Model, lora: &LoraConfig, base: &str) ->
     std::fs::write(dir.join("adapter_config.json"), config)?;
     std::fs::write(dir.join("adapter_model.safetensors"), weights)?;
     Ok(())
+}
+
+/// `--frozen-weights`: auto, f16 or f32.
+pub fn parse_frozen(text: &str) -> Result<FrozenPrecision, String> {
+    FrozenPrecision::parse(text).ok_or_else(|| format!("unknown precision `{text}` (expected auto, f16 or f32)"))
 }

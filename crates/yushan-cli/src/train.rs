@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{DataError, JsonlErrors, Template, parse_jsonl_lenient};
+use yushan_model::frozen::FrozenPrecision;
 use yushan_model::memory::megabytes;
 use yushan_model::{LoraConfig, LoraTarget};
 use yushan_train::{FineTuneSpec, LossPlan, TrainConfig, TrainError, prepare};
@@ -44,9 +45,13 @@ pub struct TrainArgs {
     /// Comma-separated projections: q,k,v,o,gate,up,down.
     #[arg(long, default_value = "q,v")]
     targets: String,
-    /// Train every weight instead of a LoRA adapter.
+    /// Train every weight instead of a LoRA adapter (in f32).
     #[arg(long)]
     full: bool,
+    /// How the frozen base weights are stored under LoRA: auto (f16 on a GPU with shader-f16,
+    /// half the memory), f16 or f32.
+    #[arg(long, default_value = "auto", value_parser = model_dir::parse_frozen, conflicts_with = "full")]
+    frozen_weights: FrozenPrecision,
     #[arg(long, default_value_t = 100)]
     steps: usize,
     #[arg(long, default_value_t = 1e-3)]
@@ -118,7 +123,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     let (device, adapter) = device::open(args.backend)?;
     eprintln!("device: {adapter}");
-    let (model, tokenizer) = model_dir::load(&args.model, &device)?;
+    let frozen = if args.full { FrozenPrecision::F32 } else { args.frozen_weights };
+    let (model, tokenizer) = model_dir::load(&args.model, &device, frozen)?;
     let tokenizer = model_dir::set_enable_thinking(tokenizer, args.template, args.enable_thinking)?;
     let total = burn::module::Module::num_params(&model);
     let (mut trainer, summary) = prepare(model, &tokenizer, &conversations, &spec, &device).map_err(|e| match e {

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use burn::module::Param;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
 use crate::config::Architecture;
@@ -90,8 +90,9 @@ impl Entry<'_> {
         shape
     }
 
-    /// Replaces the parameter with `values` read from the file (in the disk layout).
-    fn set(self, values: Vec<f32>, device: &Device) {
+    /// Replaces the parameter with `values` read from the file (in the disk layout); a matrix is
+    /// uploaded in `matrix_dtype` (converted on the host: the device never holds it as f32).
+    fn set(self, values: Vec<f32>, device: &Device, matrix_dtype: FloatDType) {
         let disk = self.disk_shape();
         let values = match self.transform {
             Transform::Split { index, parts } => {
@@ -103,13 +104,14 @@ impl Entry<'_> {
         };
         match self.param {
             ParamRef::Matrix(p) => {
+                let on_device = (device, DType::from(matrix_dtype));
                 let tensor: Tensor<2> = match self.transform {
                     Transform::Transpose => {
-                        Tensor::from_data(TensorData::new(values, [disk[0], disk[1]]), device).transpose()
+                        Tensor::from_data(TensorData::new(values, [disk[0], disk[1]]), on_device).transpose()
                     }
                     _ => {
                         let [rows, cols] = p.lazy_shape().dims::<2>();
-                        Tensor::from_data(TensorData::new(values, [rows, cols]), device)
+                        Tensor::from_data(TensorData::new(values, [rows, cols]), on_device)
                     }
                 };
                 *p = Param::from_tensor(tensor);
@@ -333,8 +335,19 @@ impl Model {
     /// tensors are on the device.
     pub fn from_checkpoint<B: AsRef<[u8]>>(
         config: &ModelConfig,
+        read: impl FnMut(&str) -> Result<Option<B>, ModelError>,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
+        Self::from_checkpoint_as(config, read, device, FloatDType::F32)
+    }
+
+    /// [`Model::from_checkpoint`] with the base matrices stored in `matrix_dtype` (f16 halves a
+    /// model that only adapters will train; see [`Model::with_matrix_dtype`]).
+    pub fn from_checkpoint_as<B: AsRef<[u8]>>(
+        config: &ModelConfig,
         mut read: impl FnMut(&str) -> Result<Option<B>, ModelError>,
         device: &Device,
+        matrix_dtype: FloatDType,
     ) -> Result<Self, ModelError> {
         config.validate()?;
         let source = match read(INDEX_FILE)? {
@@ -360,7 +373,7 @@ impl Model {
                 let layout = Layout::detect(config, file.names().into_iter());
                 for entry in entries(&mut model, layout) {
                     let values = read_tensor(&file, &entry.name, &entry.disk_shape(), WEIGHTS_FILE)?;
-                    entry.set(values, device);
+                    entry.set(values, device, matrix_dtype);
                 }
             }
             Source::Sharded(index) => {
@@ -383,11 +396,12 @@ impl Model {
                     let file = parse(bytes.as_ref(), &name)?;
                     for entry in file_entries {
                         let values = read_tensor(&file, &entry.name, &entry.disk_shape(), &name)?;
-                        entry.set(values, device);
+                        entry.set(values, device, matrix_dtype);
                     }
                 }
             }
         }
+        model.matrix_dtype = matrix_dtype;
         Ok(model)
     }
 

@@ -1,12 +1,14 @@
 //! A linear projection whose frozen base may carry a LoRA adapter.
 
 use burn::module::{Module, Param, ParamId};
-use burn::tensor::{Device, Shape, Tensor, TensorData};
+use burn::tensor::{DType, Device, FloatDType, Shape, Tensor, TensorData};
 
-use crate::lora::{LoraAdapter, LoraConfig, unsqueeze_as};
+use crate::frozen::frozen_matmul;
+use crate::lora::{LoraAdapter, LoraConfig};
 use crate::rng::SplitMix64;
 
-/// `y = x · W + b (+ LoRA)`, with W stored as [in, out] (transposed from Hugging Face's [out, in]).
+/// `y = x · W + b (+ LoRA)`, with W stored as [in, out] (transposed from Hugging Face's [out, in]);
+/// a frozen W may be stored in f16 (see [`crate::frozen`]).
 #[derive(Module, Debug)]
 pub struct Dense {
     pub weight: Param<Tensor<2>>,
@@ -33,7 +35,7 @@ impl Dense {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let mut y = x.clone().matmul(unsqueeze_as::<D>(self.weight.val()));
+        let mut y = frozen_matmul(x.clone(), self.weight.val());
         if let Some(bias) = &self.bias {
             y = y + bias.val().unsqueeze::<D>();
         }
@@ -48,13 +50,34 @@ impl Dense {
         self.lora = Some(LoraAdapter::new(self.d_in(), self.d_out(), config, rng, &device));
     }
 
-    /// Folds the adapter into the base weight (W + scale·A·B) and drops it.
+    /// Folds the adapter into the base weight (W + scale·A·B, summed in f32) and drops it; the
+    /// weight keeps the dtype it was stored in.
     pub fn merge_lora(&mut self) {
         if let Some(lora) = self.lora.take() {
-            let merged = self.weight.val() + lora.delta();
+            let weight = self.weight.val();
+            let dtype = weight.dtype();
+            let merged = if dtype == DType::F32 {
+                weight + lora.delta()
+            } else {
+                (weight.cast(FloatDType::F32) + lora.delta()).cast(dtype)
+            };
             self.weight = Param::from_tensor(merged.detach()).set_require_grad(false);
         }
     }
+
+    /// Stores the (frozen) base weight in `dtype`; biases and adapters stay as they are.
+    pub fn cast_weight(&mut self, dtype: FloatDType) {
+        self.weight = cast_frozen(self.weight.clone(), dtype);
+    }
+}
+
+/// `param` stored in `dtype` and frozen (no gradient); unchanged when it already is.
+pub(crate) fn cast_frozen<const D: usize>(param: Param<Tensor<D>>, dtype: FloatDType) -> Param<Tensor<D>> {
+    let tensor = param.val();
+    if tensor.dtype() == dtype.into() {
+        return param;
+    }
+    Param::from_tensor(tensor.cast(dtype).detach()).set_require_grad(false)
 }
 
 /// A parameter ~ N(0, std²) drawn from `rng` when first used. Lazy so that loading a checkpoint

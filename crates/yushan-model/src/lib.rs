@@ -5,6 +5,7 @@ pub mod attention;
 pub mod checkpoint;
 pub mod config;
 pub mod dense;
+pub mod frozen;
 pub mod hf;
 pub mod lora;
 pub mod memory;

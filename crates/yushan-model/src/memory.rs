@@ -2,13 +2,20 @@
 //! allocated, so a caller can refuse early with a clear message (a 151,936-token embedding of
 //! width 896 is 544 MB, more than many WebGPU adapters allow in one buffer).
 
+use burn::tensor::FloatDType;
+
 use crate::ModelError;
 use crate::config::{Architecture, ModelConfig};
+use crate::frozen::dtype_bytes;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeightEstimate {
     pub params: u64,
-    /// Bytes of the weights as f32 on the device.
+    /// Parameters in matrices (embeddings, projections, head): what f16 storage halves.
+    pub matrix_params: u64,
+    /// The dtype the matrices are counted in (norms and biases are always f32).
+    pub matrix_dtype: FloatDType,
+    /// Bytes of the weights on the device.
     pub bytes: u64,
     /// The largest single tensor (one device buffer): its name and shape.
     pub largest_name: String,
@@ -64,10 +71,13 @@ impl ModelConfig {
         }
         let count = |shape: &[usize]| shape.iter().map(|&n| n as u64).product::<u64>();
         let params = tensors.iter().map(|(_, s)| count(s)).sum::<u64>();
+        let matrix_params = tensors.iter().filter(|(_, s)| s.len() == 2).map(|(_, s)| count(s)).sum::<u64>();
         let (largest_name, largest_shape) =
             tensors.iter().max_by_key(|(_, s)| count(s)).cloned().expect("a model has tensors");
         WeightEstimate {
             params,
+            matrix_params,
+            matrix_dtype: FloatDType::F32,
             bytes: params * 4,
             largest_bytes: count(&largest_shape) * 4,
             largest_name,
@@ -77,15 +87,28 @@ impl ModelConfig {
 }
 
 impl WeightEstimate {
+    /// The same model with its matrices stored in `dtype` (the largest tensor is a matrix).
+    pub fn with_matrix_dtype(self, dtype: FloatDType) -> Self {
+        let per = dtype_bytes(dtype);
+        let largest = self.largest_shape.iter().map(|&n| n as u64).product::<u64>();
+        Self {
+            bytes: self.matrix_params * per + (self.params - self.matrix_params) * 4,
+            largest_bytes: largest * per,
+            matrix_dtype: dtype,
+            ..self
+        }
+    }
+
     /// Refuses a model whose largest tensor does not fit in one device buffer of
     /// `max_buffer_bytes` (WebGPU's `maxBufferSize` / `maxStorageBufferBindingSize`).
     pub fn check_buffer_limit(&self, max_buffer_bytes: u64) -> Result<(), ModelError> {
         if self.largest_bytes > max_buffer_bytes {
             return Err(ModelError::Config(format!(
-                "tensor `{}` {:?} needs {} as f32, more than this device allows in one buffer ({})",
+                "tensor `{}` {:?} needs {} as {}, more than this device allows in one buffer ({})",
                 self.largest_name,
                 self.largest_shape,
                 megabytes(self.largest_bytes),
+                dtype_name(self.matrix_dtype),
                 megabytes(max_buffer_bytes)
             )));
         }
@@ -95,7 +118,21 @@ impl WeightEstimate {
 
 impl std::fmt::Display for WeightEstimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} params, {} of weights", self.params, megabytes(self.bytes))
+        write!(f, "{} params, {} of weights", self.params, megabytes(self.bytes))?;
+        if self.matrix_dtype != FloatDType::F32 {
+            write!(f, " (matrices in {})", dtype_name(self.matrix_dtype))?;
+        }
+        Ok(())
+    }
+}
+
+/// `f16`, `f32`, … as users write them.
+pub fn dtype_name(dtype: FloatDType) -> &'static str {
+    match dtype {
+        FloatDType::F64 => "f64",
+        FloatDType::F16 => "f16",
+        FloatDType::BF16 => "bf16",
+        _ => "f32",
     }
 }
 

@@ -1,11 +1,12 @@
 //! The decoder: embeddings, a stack of pre-norm blocks, a final norm and the output head.
 
 use burn::module::{Module, Param};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{DType, Device, FloatDType, Int, Tensor};
 
 use crate::attention::{Attention, LayerCache};
 use crate::config::{Architecture, ModelConfig};
-use crate::dense::{Dense, random_param};
+use crate::dense::{Dense, cast_frozen, random_param};
+use crate::frozen::frozen_matmul;
 use crate::lora::{LoraConfig, LoraTarget};
 use crate::mlp::Mlp;
 use crate::norm::Norm;
@@ -64,6 +65,9 @@ pub struct Model {
     pub lm_head: Option<Dense>,
     #[module(skip)]
     pub config: ModelConfig,
+    /// The dtype the base matrices are stored in: f32, or f16 once frozen in half precision.
+    #[module(skip)]
+    pub matrix_dtype: FloatDType,
 }
 
 /// Keys and values of every layer for cached generation.
@@ -108,6 +112,7 @@ impl Model {
             norm: norm(device),
             lm_head: (!config.tie_embeddings).then(|| Dense::init(d, config.vocab_size, false, 0.02, head_rng, device)),
             config: config.clone(),
+            matrix_dtype: FloatDType::F32,
         }
     }
 
@@ -130,7 +135,7 @@ impl Model {
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         match &self.lm_head {
             Some(head) => head.forward(hidden),
-            None => hidden.matmul(self.embed_tokens.val().transpose().unsqueeze::<3>()),
+            None => frozen_matmul(hidden, self.embed_tokens.val().transpose()),
         }
     }
 
@@ -160,9 +165,14 @@ impl Model {
     fn embed(&self, tokens: Tensor<2, Int>, positions: &Positions) -> Tensor<3> {
         let [batch, len] = tokens.dims();
         let d = self.config.hidden_size;
-        let x = self.embed_tokens.val().select(0, tokens.reshape([batch * len])).reshape([batch, len, d]);
+        // Rows are gathered in the table's dtype and only they are widened to f32.
+        let rows = |table: &Param<Tensor<2>>, ids: Tensor<1, Int>| {
+            let rows = table.val().select(0, ids);
+            if rows.dtype() == DType::F32 { rows } else { rows.cast(FloatDType::F32) }
+        };
+        let x = rows(&self.embed_tokens, tokens.reshape([batch * len])).reshape([batch, len, d]);
         match &self.embed_positions {
-            Some(table) => x + table.val().select(0, positions.ids.clone()).unsqueeze::<3>(),
+            Some(table) => x + rows(table, positions.ids.clone()).unsqueeze::<3>(),
             None => x,
         }
     }
@@ -195,6 +205,30 @@ impl Model {
                 }
             }
         }
+        self
+    }
+
+    /// Stores every base matrix (embeddings, projections, output head) in `dtype` and freezes
+    /// it; norms, biases and adapters are untouched. f16 halves the memory of a model that only
+    /// adapters train; f32 makes the matrices trainable again (after an f16 round trip they keep
+    /// f16's precision).
+    pub fn with_matrix_dtype(mut self, dtype: FloatDType) -> Self {
+        if dtype == self.matrix_dtype {
+            return self;
+        }
+        self.embed_tokens = cast_frozen(self.embed_tokens, dtype);
+        self.embed_positions = self.embed_positions.map(|p| cast_frozen(p, dtype));
+        for layer in &mut self.layers {
+            for target in LoraTarget::ALL {
+                if let Some(dense) = layer.projection_mut(target) {
+                    dense.cast_weight(dtype);
+                }
+            }
+        }
+        if let Some(head) = &mut self.lm_head {
+            head.cast_weight(dtype);
+        }
+        self.matrix_dtype = dtype;
         self
     }
 

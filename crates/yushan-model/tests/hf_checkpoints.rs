@@ -589,6 +589,20 @@ fn the_weight_estimate_counts_what_the_model_holds() {
         let model = Model::init(&config, 1, &cpu());
         assert_eq!(estimate.params, model.num_params() as u64, "{config:?}");
         assert_eq!(estimate.bytes, 4 * estimate.params);
+        // What f16 storage halves: the embeddings, every projection and the head.
+        let count = |p: &burn::module::Param<burn::tensor::Tensor<2>>| p.lazy_shape().num_elements() as u64;
+        let projections: u64 = model
+            .layers
+            .iter()
+            .flat_map(|l| LoraTarget::ALL.into_iter().filter_map(move |t| l.projection(t)))
+            .chain(model.lm_head.as_ref())
+            .map(|d| count(&d.weight))
+            .sum();
+        let matrices = projections + count(&model.embed_tokens) + model.embed_positions.as_ref().map_or(0, count);
+        assert_eq!(estimate.matrix_params, matrices, "{config:?}");
+        let half = estimate.clone().with_matrix_dtype(burn::tensor::FloatDType::F16);
+        assert_eq!(half.bytes, 2 * matrices + 4 * (estimate.params - matrices));
+        assert_eq!(half.largest_bytes * 2, estimate.largest_bytes);
     }
     // Qwen2.5-0.5B: 494,032,768 parameters; its tied embedding alone is 544.5 MB as f32.
     let qwen = ModelConfig::from_json(
@@ -602,8 +616,15 @@ fn the_weight_estimate_counts_what_the_model_holds() {
     assert_eq!(estimate.params, 494_032_768);
     assert_eq!((estimate.largest_name.as_str(), estimate.largest_bytes), ("model.embed_tokens.weight", 544_538_624));
     let err = estimate.check_buffer_limit(256 << 20).unwrap_err().to_string();
-    assert!(err.contains("model.embed_tokens.weight") && err.contains("544.5 MB"), "{err}");
+    assert!(err.contains("model.embed_tokens.weight") && err.contains("544.5 MB as f32"), "{err}");
     estimate.check_buffer_limit(1 << 30).unwrap();
+    // In f16 the whole model is 988.2 MB instead of 1976.1 MB; the embedding alone (272.3 MB)
+    // still exceeds WebGPU's default 256 MiB buffer.
+    let half = estimate.clone().with_matrix_dtype(burn::tensor::FloatDType::F16);
+    assert_eq!((estimate.bytes, half.bytes), (1_976_131_072, 988_208_640));
+    let err = half.check_buffer_limit(256 << 20).unwrap_err().to_string();
+    assert!(err.contains("272.3 MB as f16"), "{err}");
+    half.check_buffer_limit(300 << 20).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------

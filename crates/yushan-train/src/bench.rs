@@ -1,7 +1,7 @@
 //! The fixed benchmark shapes (shared/BENCH.md): a random frozen base, one random batch reused
 //! every step, loss on every position, LoRA r=8 alpha=16 on q and v, AdamW lr 1e-3 wd 0.01.
 
-use burn::tensor::Device;
+use burn::tensor::{Device, FloatDType};
 use serde::Serialize;
 use web_time::Instant;
 use yushan_data::Batch;
@@ -75,22 +75,33 @@ pub struct BenchReport {
     pub tokens_per_s: f64,
     pub first_loss: f32,
     pub last_loss: f32,
+    /// The dtype of the frozen base matrices.
+    pub matrix_dtype: String,
+    /// Device memory the model holds before the first step (GPU memory pools; None on the CPU).
+    pub model_bytes: Option<u64>,
+    /// Device memory the pools have reserved after the last step: at least the peak of a step.
+    pub reserved_bytes: Option<u64>,
 }
 
-/// Runs `steps` training steps (the first one timed apart) and reports.
+/// Runs `steps` training steps (the first one timed apart) with the frozen matrices stored in
+/// `matrix_dtype`, and reports.
 pub async fn run(
     shape: &BenchShape,
     device: &Device,
+    matrix_dtype: FloatDType,
     steps: usize,
     started: Instant,
     mut on_step: impl FnMut(&crate::StepEvent),
 ) -> Result<BenchReport, TrainError> {
     let steps = steps.max(2);
-    let model = Model::init(&shape.model, 1, device);
+    let model = Model::init(&shape.model, 1, device).with_matrix_dtype(matrix_dtype);
     let params = burn::module::Module::num_params(&model);
     let batch = shape.batch(2);
     let mut trainer = Trainer::new(model, shape.train_config(steps), Box::new(move || batch.clone()), vec![], device)?;
     let trainable = trainer.model().trainable_params();
+    // Pool figures only: no device sync (it would block, which wasm forbids).
+    let in_use = || device.memory_pool_usage();
+    let model_bytes = in_use().map(|u| u.bytes_in_use);
     let mut times = Vec::with_capacity(steps);
     let mut losses = Vec::with_capacity(steps);
     let mut first_step_s = 0.0;
@@ -117,5 +128,8 @@ pub async fn run(
         tokens_per_s: (shape.batch * shape.seq) as f64 / (median_step_ms / 1e3),
         first_loss: losses[0],
         last_loss: *losses.last().expect("at least two steps"),
+        matrix_dtype: yushan_model::memory::dtype_name(matrix_dtype).to_string(),
+        model_bytes,
+        reserved_bytes: in_use().map(|u| u.bytes_reserved),
     })
 }

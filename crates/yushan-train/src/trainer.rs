@@ -3,7 +3,7 @@
 //! not block in a browser.
 
 use burn::module::{Module, ModuleMapper, Param};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, FloatDType, Tensor};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 use yushan_data::Batch;
@@ -93,7 +93,8 @@ impl Trainer {
                 }
                 model.without_lora().with_lora(lora, config.seed)
             }
-            None => model.without_lora().unfreeze(),
+            // Every weight trains: in f32, whatever the model was stored in.
+            None => model.without_lora().with_matrix_dtype(FloatDType::F32).unfreeze(),
         };
         let optimizer = FlatAdamW::new(config.weight_decay, config.grad_clip);
         let schedule = Schedule {

@@ -3,6 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 use web_time::Instant;
+use yushan_model::frozen::FrozenPrecision;
 use yushan_train::bench::{BenchShape, run};
 
 use crate::{gpu_device, to_js};
@@ -14,7 +15,8 @@ pub async fn run_bench(shape: String, steps: usize, on_step: Option<js_sys::Func
     let device = gpu_device()?;
     let shape =
         BenchShape::by_name(&shape).ok_or_else(|| JsError::new(&format!("unknown shape {shape:?} (S or M)")))?;
-    let report = run(&shape, &device, steps, Instant::now(), |event| {
+    let matrix_dtype = FrozenPrecision::Auto.dtype_on(&device).map_err(|e| JsError::new(&e.to_string()))?;
+    let report = run(&shape, &device, matrix_dtype, steps, Instant::now(), |event| {
         if let (Some(f), Ok(value)) = (&on_step, to_js(event)) {
             let _ = f.call1(&JsValue::NULL, &value);
         }

@@ -8,10 +8,11 @@
 //!   once its tensors are on the GPU): the page never holds a whole file in JS, let alone the
 //!   whole model twice.
 
+use burn::tensor::FloatDType;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use yushan_model::memory::megabytes;
+use yushan_model::memory::{dtype_name, megabytes};
 use yushan_model::{INDEX_FILE, Model, ModelConfig, ModelError, ShardIndex, WEIGHTS_FILE};
 
 use crate::to_js;
@@ -49,6 +50,10 @@ pub struct ModelPlan {
     pub stored_bytes: u64,
     /// The weights as f32 on the GPU.
     pub f32_bytes: u64,
+    /// The dtype the frozen matrices will take on this GPU (f16 with shader-f16), and the
+    /// weights' bytes on the GPU in it.
+    pub matrix_dtype: String,
+    pub gpu_bytes: u64,
     pub largest_tensor: String,
     pub largest_shape: Vec<usize>,
     pub largest_tensor_bytes: u64,
@@ -92,6 +97,7 @@ pub fn plan_model(
     index_json: Option<&str>,
     files: &[FolderFile],
     (max_buffer_size, max_storage_buffer_binding_size): (u64, u64),
+    matrix_dtype: FloatDType,
 ) -> Result<ModelPlan, String> {
     let value: Value = serde_json::from_str(config_json).map_err(|e| format!("config.json: {e}"))?;
     let config = ModelConfig::from_json(config_json).map_err(|e| e.to_string())?;
@@ -109,10 +115,12 @@ pub fn plan_model(
         None => return Err(format!("the checkpoint has neither {WEIGHTS_FILE} nor {INDEX_FILE}")),
     };
     let sizes: Vec<u64> = weight_files.iter().filter_map(|f| size_of(f)).collect();
-    let estimate = config.weight_estimate();
+    let f32_bytes = config.weight_estimate().bytes;
+    let estimate = config.weight_estimate().with_matrix_dtype(matrix_dtype);
     let name = model_name(&value, folder);
     let largest_file_bytes = sizes.iter().copied().max().unwrap_or(0);
-    let engine_bytes = largest_file_bytes + LOAD_COPIES * estimate.largest_bytes;
+    // Loading converts on the host through f32, whatever the GPU stores.
+    let engine_bytes = largest_file_bytes + LOAD_COPIES * config.weight_estimate().largest_bytes;
     let max_buffer = max_buffer_size.min(max_storage_buffer_binding_size);
     let refusal = if max_buffer > 0
         && let Err(e) = estimate.check_buffer_limit(max_buffer)
@@ -142,7 +150,9 @@ pub fn plan_model(
         dtype: value.get("torch_dtype").or_else(|| value.get("dtype")).and_then(Value::as_str).map(String::from),
         params: estimate.params,
         stored_bytes: sizes.iter().sum(),
-        f32_bytes: estimate.bytes,
+        f32_bytes,
+        matrix_dtype: dtype_name(matrix_dtype).to_string(),
+        gpu_bytes: estimate.bytes,
         largest_tensor: estimate.largest_name,
         largest_shape: estimate.largest_shape,
         largest_tensor_bytes: estimate.largest_bytes,
@@ -170,7 +180,8 @@ pub fn inspect_model(
     let files: Vec<FolderFile> =
         serde_wasm_bindgen::from_value(files).map_err(|e| JsError::new(&format!("files: {e}")))?;
     let limits = crate::gpu_report().map_or((0, 0), |r| (r.max_buffer_size, r.max_storage_buffer_binding_size));
-    let plan = plan_model(config_json, folder, index_json.as_deref(), &files, limits).map_err(|e| JsError::new(&e))?;
+    let plan = plan_model(config_json, folder, index_json.as_deref(), &files, limits, crate::session::matrix_dtype())
+        .map_err(|e| JsError::new(&e))?;
     to_js(&plan)
 }
 
@@ -219,14 +230,15 @@ pub fn load_checkpoint(
     let tokenizer =
         crate::studio::read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref(), chat_template_jinja.as_deref())
             .map_err(|e| JsError::new(&e))?;
-    crate::session::install_model(config_json, tokenizer, |config, device| {
-        Model::from_checkpoint(config, |name| read_file(size, read, name), device)
+    crate::session::install_model(config_json, tokenizer, |config, device, dtype| {
+        Model::from_checkpoint_as(config, |name| read_file(size, read, name), device, dtype)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    const F32: FloatDType = FloatDType::F32;
 
     const LLAMA: &str = r#"{"model_type": "llama", "_name_or_path": "/home/me/models/tiny",
         "vocab_size": 1000, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
@@ -242,7 +254,7 @@ mod tests {
         let index =
             r#"{"weight_map": {"model.embed_tokens.weight": "b.safetensors", "lm_head.weight": "a.safetensors"}}"#;
         let folder = files(&[("a.safetensors", 300), ("b.safetensors", 200), ("README.md", 9)]);
-        let plan = plan_model(LLAMA, "tiny-llama", Some(index), &folder, (1 << 28, 1 << 27)).unwrap();
+        let plan = plan_model(LLAMA, "tiny-llama", Some(index), &folder, (1 << 28, 1 << 27), F32).unwrap();
         let estimate = ModelConfig::from_json(LLAMA).unwrap().weight_estimate();
         assert_eq!(plan.name, "tiny-llama", "the folder the user picked names the model");
         assert_eq!((plan.model_type.as_str(), plan.dtype.as_deref()), ("llama", Some("bfloat16")));
@@ -252,16 +264,16 @@ mod tests {
         assert_eq!(plan.largest_tensor_bytes, 1000 * 64 * 4);
         assert_eq!(plan.refusal, None);
         // Where the folder says nothing, `_name_or_path` does; a shard the index names must be there.
-        let name = |config: &str, name: &str| plan_model(config, name, Some(index), &folder, (0, 0)).unwrap().name;
+        let name = |config: &str, name: &str| plan_model(config, name, Some(index), &folder, (0, 0), F32).unwrap().name;
         let repo = LLAMA.replace("/home/me/models/tiny", "Qwen/Qwen2.5-0.5B");
         assert_eq!(name(&repo, "0123456789abcdef0123456789abcdef01234567"), "Qwen/Qwen2.5-0.5B");
         assert_eq!(name(LLAMA, ""), "tiny");
         assert_eq!(name(&LLAMA.replace("/home/me/models/tiny", ""), ""), "model");
-        let err = plan_model(LLAMA, "x", Some(index), &folder[..1], (0, 0)).unwrap_err();
+        let err = plan_model(LLAMA, "x", Some(index), &folder[..1], (0, 0), F32).unwrap_err();
         assert_eq!(err, "model.safetensors.index.json names the shard `b.safetensors`, which is missing");
-        let err = plan_model(LLAMA, "x", None, &folder, (0, 0)).unwrap_err();
+        let err = plan_model(LLAMA, "x", None, &folder, (0, 0), F32).unwrap_err();
         assert!(err.contains("neither model.safetensors nor model.safetensors.index.json"), "{err}");
-        let err = plan_model(&LLAMA.replace("\"llama\"", "\"mamba\""), "x", None, &folder, (0, 0)).unwrap_err();
+        let err = plan_model(&LLAMA.replace("\"llama\"", "\"mamba\""), "x", None, &folder, (0, 0), F32).unwrap_err();
         assert!(err.contains("model_type `mamba` is not supported"), "{err}");
     }
 
@@ -271,7 +283,7 @@ mod tests {
             .replace("\"vocab_size\": 1000", "\"vocab_size\": 151936, \"tie_word_embeddings\": true")
             .replace("\"hidden_size\": 64", "\"hidden_size\": 896");
         let folder = files(&[("model.safetensors", 1_000_000)]);
-        let plan = plan_model(&big, "qwen-ish", None, &folder, (1 << 30, 128 << 20)).unwrap();
+        let plan = plan_model(&big, "qwen-ish", None, &folder, (1 << 30, 128 << 20), F32).unwrap();
         assert_eq!(
             plan.refusal.as_deref(),
             Some(
@@ -279,10 +291,17 @@ mod tests {
                  more than this device allows in one buffer (134.2 MB)"
             )
         );
-        assert!(plan_model(&big, "qwen-ish", None, &folder, (1 << 30, 1 << 30)).unwrap().refusal.is_none());
+        assert!(plan_model(&big, "qwen-ish", None, &folder, (1 << 30, 1 << 30), F32).unwrap().refusal.is_none());
+        // In f16 (a GPU with shader-f16) the same embedding is 272.3 MB: it fits in 300 MiB.
+        let limits = (1 << 30, 300 << 20);
+        assert!(plan_model(&big, "qwen-ish", None, &folder, limits, F32).unwrap().refusal.is_some());
+        let half = plan_model(&big, "qwen-ish", None, &folder, limits, FloatDType::F16).unwrap();
+        assert_eq!((half.refusal, half.matrix_dtype.as_str()), (None, "f16"));
+        assert_eq!(half.largest_tensor_bytes, 272_269_312);
+        assert!(half.gpu_bytes < half.f32_bytes / 2 + 1_000_000, "{} of {}", half.gpu_bytes, half.f32_bytes);
         // A file that the engine's 4 GiB cannot hold beside f32 copies of its largest tensor.
         let huge = files(&[("model.safetensors", 3_000_000_000)]);
-        let plan = plan_model(&big, "qwen-ish", None, &huge, (1 << 30, 1 << 30)).unwrap();
+        let plan = plan_model(&big, "qwen-ish", None, &huge, (1 << 30, 1 << 30), F32).unwrap();
         assert_eq!(plan.engine_bytes, 3_000_000_000 + 3 * 544_538_624);
         assert_eq!(
             plan.refusal.as_deref(),

@@ -69,6 +69,8 @@ pub struct AdapterReport {
     /// open): every weight tensor must fit in one buffer.
     pub max_buffer_size: u64,
     pub max_storage_buffer_binding_size: u64,
+    /// WebGPU's `shader-f16`: frozen weights are then stored in half precision.
+    pub shader_f16: bool,
 }
 
 impl AdapterReport {
@@ -88,6 +90,7 @@ impl AdapterReport {
             subgroup_max_size: info.subgroup_max_size,
             max_buffer_size: 0,
             max_storage_buffer_binding_size: 0,
+            shader_f16: false,
         }
     }
 
@@ -133,6 +136,7 @@ pub async fn init_gpu() -> Result<JsValue, JsError> {
     let report = AdapterReport {
         max_buffer_size: limits.max_buffer_size,
         max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
+        shader_f16: device.supports_dtype(burn::tensor::DType::F16),
         ..AdapterReport::from_info(&setup.adapter.get_info())
     };
     GPU.with(|g| *g.borrow_mut() = Some((device, report.clone())));

@@ -5,9 +5,12 @@
 use std::cell::RefCell;
 
 use burn::module::Module;
+use burn::tensor::FloatDType;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use yushan_data::{ChatTokenizer, Conversation, Template, encode_conversation, parse_jsonl};
+use yushan_model::frozen::FrozenPrecision;
+use yushan_model::memory::dtype_name;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
 use yushan_train::{FineTuneSpec, SamplingConfig, StepEvent, TrainConfig, Trainer, answer, prepare};
 
@@ -179,6 +182,14 @@ struct ModelSummary {
     params: usize,
     /// The model has its own chat template (the "model" template can be used).
     chat_template: bool,
+    /// How its frozen matrices are stored on the GPU: "f16" (shader-f16) or "f32".
+    matrix_dtype: &'static str,
+}
+
+/// The dtype the page stores a model's frozen matrices in: f16 on a GPU with shader-f16, f32
+/// elsewhere (and before the GPU is open).
+pub(crate) fn matrix_dtype() -> FloatDType {
+    gpu_device().ok().and_then(|d| FrozenPrecision::Auto.dtype_on(&d).ok()).unwrap_or(FloatDType::F32)
 }
 
 /// Load the base model: `config.json` text, `model.safetensors` bytes, `tokenizer.json` text
@@ -193,7 +204,9 @@ pub fn load_model(
 ) -> Result<JsValue, JsError> {
     let tokenizer = crate::studio::read_tokenizer(tokenizer_json, tokenizer_config_json.as_deref(), None)
         .map_err(|e| JsError::new(&e))?;
-    install_model(config_json, tokenizer, |config, device| Model::from_safetensors(config, weights, device))
+    install_model(config_json, tokenizer, |config, device, dtype| {
+        Model::from_safetensors(config, weights, device).map(|m| m.with_matrix_dtype(dtype))
+    })
 }
 
 /// Builds a model with `build` and makes it the session's base model, with `tokenizer`; the
@@ -202,9 +215,10 @@ pub fn load_model(
 pub(crate) fn install_model(
     config_json: &str,
     tokenizer: ChatTokenizer,
-    build: impl FnOnce(&ModelConfig, &burn::tensor::Device) -> Result<Model, yushan_model::ModelError>,
+    build: impl FnOnce(&ModelConfig, &burn::tensor::Device, FloatDType) -> Result<Model, yushan_model::ModelError>,
 ) -> Result<JsValue, JsError> {
     let device = gpu_device()?;
+    let dtype = matrix_dtype();
     let busy = || JsError::new("the engine is busy: wait for it to finish");
     if with(|s| s.busy) {
         return Err(busy());
@@ -218,14 +232,15 @@ pub(crate) fn install_model(
         )));
     }
     if let Some(report) = crate::gpu_report().filter(|r| r.max_buffer_bytes() > 0) {
-        config.weight_estimate().check_buffer_limit(report.max_buffer_bytes()).map_err(err)?;
+        config.weight_estimate().with_matrix_dtype(dtype).check_buffer_limit(report.max_buffer_bytes()).map_err(err)?;
     }
-    let model = build(&config, &device).map_err(err)?;
+    let model = build(&config, &device, dtype).map_err(err)?;
     let summary = ModelSummary {
         config,
         vocab_size: tokenizer.vocab_size(),
         params: model.num_params(),
         chat_template: tokenizer.chat_template().is_some(),
+        matrix_dtype: dtype_name(dtype),
     };
     with(|s| {
         if s.busy {
