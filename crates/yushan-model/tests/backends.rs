@@ -22,6 +22,16 @@ fn wgpu() -> Device {
         .clone()
 }
 
+/// The wgpu device where it computes in f16 (lavapipe does); `None`, with a note, elsewhere.
+fn wgpu_with_f16() -> Option<Device> {
+    let device = wgpu();
+    if !device.supports_dtype(DType::F16) {
+        eprintln!("this wgpu adapter has no shader-f16: nothing to check");
+        return None;
+    }
+    Some(device)
+}
+
 /// The model with every adapter's B randomised, built identically on `device`, its frozen
 /// matrices stored in `dtype`.
 fn adapted_model(config: &ModelConfig, device: &Device, dtype: FloatDType) -> Model {
@@ -91,11 +101,7 @@ fn wgpu_forward_and_backward_match_the_cpu() {
 /// a Llama with its own head and a GPT-2 with learned positions and a tied head.
 #[test]
 fn wgpu_with_f16_matrices_matches_the_cpu_on_the_same_rounded_weights() {
-    let device = wgpu();
-    if !device.supports_dtype(DType::F16) {
-        eprintln!("this wgpu adapter has no shader-f16: nothing to check");
-        return;
-    }
+    let Some(device) = wgpu_with_f16() else { return };
     for config in [tiny_llama(), tiny_gpt2()] {
         let rounded =
             |device: &Device| adapted_model(&config, device, FloatDType::F16).with_matrix_dtype(FloatDType::F32);
@@ -117,11 +123,7 @@ fn wgpu_with_f16_matrices_matches_the_cpu_on_the_same_rounded_weights() {
 /// the same logits as the f32 model cast on the device.
 #[test]
 fn a_checkpoint_loads_into_f16_as_the_device_would_cast_it() {
-    let device = wgpu();
-    if !device.supports_dtype(DType::F16) {
-        eprintln!("this wgpu adapter has no shader-f16: nothing to check");
-        return;
-    }
+    let Some(device) = wgpu_with_f16() else { return };
     let config = tiny_llama();
     let model = Model::init(&config, 81, &device);
     let bytes = pollster::block_on(model.to_safetensors()).unwrap();
