@@ -89,7 +89,7 @@ pub fn run_all(
             eprintln!("bench {shape} on {backend_name} …");
             let out = Command::new(&exe)
                 .args(["bench", "--shape", shape, "--backend", backend_name, "--steps", &steps.to_string(), "--one"])
-                .args(["--frozen-weights", frozen_name(frozen)])
+                .args(["--frozen-weights", frozen.name()])
                 .output()?;
             if !out.status.success() {
                 eprintln!("  failed: {}", String::from_utf8_lossy(&out.stderr).trim());
@@ -138,14 +138,6 @@ pub fn run_all(
         );
     }
     Ok(())
-}
-
-fn frozen_name(frozen: FrozenPrecision) -> &'static str {
-    match frozen {
-        FrozenPrecision::Auto => "auto",
-        FrozenPrecision::F16 => "f16",
-        FrozenPrecision::F32 => "f32",
-    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -401,7 +401,6 @@ impl Model {
                 }
             }
         }
-        model.matrix_dtype = matrix_dtype;
         Ok(model)
     }
 

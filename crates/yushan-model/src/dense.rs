@@ -1,7 +1,7 @@
 //! A linear projection whose frozen base may carry a LoRA adapter.
 
 use burn::module::{Module, Param, ParamId};
-use burn::tensor::{DType, Device, FloatDType, Shape, Tensor, TensorData};
+use burn::tensor::{Device, FloatDType, Shape, Tensor, TensorData};
 
 use crate::frozen::frozen_matmul;
 use crate::lora::{LoraAdapter, LoraConfig};
@@ -55,12 +55,8 @@ impl Dense {
     pub fn merge_lora(&mut self) {
         if let Some(lora) = self.lora.take() {
             let weight = self.weight.val();
-            let dtype = weight.dtype();
-            let merged = if dtype == DType::F32 {
-                weight + lora.delta()
-            } else {
-                (weight.cast(FloatDType::F32) + lora.delta()).cast(dtype)
-            };
+            let dtype = FloatDType::from(weight.dtype());
+            let merged = (weight.cast(FloatDType::F32) + lora.delta()).cast(dtype);
             self.weight = Param::from_tensor(merged.detach()).set_require_grad(false);
         }
     }
@@ -73,6 +69,10 @@ impl Dense {
 
 /// `param` stored in `dtype` and frozen (no gradient); unchanged when it already is.
 pub(crate) fn cast_frozen<const D: usize>(param: Param<Tensor<D>>, dtype: FloatDType) -> Param<Tensor<D>> {
+    // Random params are drawn in f32 on first use: asking for f32 must not draw them now.
+    if dtype == FloatDType::F32 && !param.is_initialized() {
+        return param;
+    }
     let tensor = param.val();
     if tensor.dtype() == dtype.into() {
         return param;

@@ -25,14 +25,11 @@ use cubek::matmul::definition::{MatmulElems, MatmulGlobalElems};
 use cubek::matmul::strategy::Strategy;
 use cubek::std::InputBinding;
 
-use serde::{Deserialize, Serialize};
-
 use crate::ModelError;
 
 /// How a model's frozen base matrices (projections, embeddings, output head) are stored on the
 /// device. Norms and biases are tiny and stay f32; so does every weight that trains.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FrozenPrecision {
     /// f16 on a GPU that computes with it (`shader-f16`), f32 elsewhere (the CPU backend too:
     /// it has the memory, and casting per call would only slow it down).
@@ -58,22 +55,20 @@ impl FrozenPrecision {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "auto" => Some(Self::Auto),
-            "f16" => Some(Self::F16),
-            "f32" => Some(Self::F32),
-            _ => None,
+    pub const ALL: [Self; 3] = [Self::Auto, Self::F16, Self::F32];
+
+    /// The name users write (`--frozen-weights auto|f16|f32`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::F16 => "f16",
+            Self::F32 => "f32",
         }
     }
-}
 
-/// Bytes per element of a float dtype as stored on the device.
-pub fn dtype_bytes(dtype: FloatDType) -> u64 {
-    match dtype {
-        FloatDType::F64 => 8,
-        FloatDType::F16 | FloatDType::BF16 => 2,
-        _ => 4,
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Self::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(text))
     }
 }
 
@@ -99,19 +94,10 @@ pub fn frozen_matmul<const D: usize>(x: Tensor<D>, w: Tensor<2>) -> Tensor<D> {
     y.reshape(out)
 }
 
-fn float_dtype(dtype: DType) -> FloatDType {
-    match dtype {
-        DType::F64 => FloatDType::F64,
-        DType::F16 => FloatDType::F16,
-        DType::BF16 => FloatDType::BF16,
-        _ => FloatDType::F32,
-    }
-}
-
 /// The fallback: a transient copy of `w` in x's dtype, gone after the call.
 fn cast_then_matmul<B: Backend>(x: FloatTensor<B>, w: FloatTensor<B>) -> FloatTensor<B> {
     use burn::backend::TensorMetadata;
-    let w = if w.dtype() == x.dtype() { w } else { B::float_cast(w, float_dtype(x.dtype())) };
+    let w = if w.dtype() == x.dtype() { w } else { B::float_cast(w, x.dtype().into()) };
     B::float_matmul(x, w)
 }
 
@@ -135,7 +121,7 @@ impl FrozenMatmul for Cube {
         });
         let launched = cubek::matmul::launch::launch_ref(
             &Strategy::default(),
-            &x.client.clone(),
+            &x.client,
             InputBinding::new(x.clone().binding(), storage(x.dtype)),
             InputBinding::new(w.clone().binding(), storage(w.dtype)),
             out.clone().binding(),

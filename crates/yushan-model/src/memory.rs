@@ -2,11 +2,10 @@
 //! allocated, so a caller can refuse early with a clear message (a 151,936-token embedding of
 //! width 896 is 544 MB, more than many WebGPU adapters allow in one buffer).
 
-use burn::tensor::FloatDType;
+use burn::tensor::{DType, FloatDType};
 
 use crate::ModelError;
 use crate::config::{Architecture, ModelConfig};
-use crate::frozen::dtype_bytes;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeightEstimate {
@@ -89,7 +88,7 @@ impl ModelConfig {
 impl WeightEstimate {
     /// The same model with its matrices stored in `dtype` (the largest tensor is a matrix).
     pub fn with_matrix_dtype(self, dtype: FloatDType) -> Self {
-        let per = dtype_bytes(dtype);
+        let per = DType::from(dtype).size() as u64;
         let largest = self.largest_shape.iter().map(|&n| n as u64).product::<u64>();
         Self {
             bytes: self.matrix_params * per + (self.params - self.matrix_params) * 4,
@@ -128,12 +127,7 @@ impl std::fmt::Display for WeightEstimate {
 
 /// `f16`, `f32`, … as users write them.
 pub fn dtype_name(dtype: FloatDType) -> &'static str {
-    match dtype {
-        FloatDType::F64 => "f64",
-        FloatDType::F16 => "f16",
-        FloatDType::BF16 => "bf16",
-        _ => "f32",
-    }
+    DType::from(dtype).name()
 }
 
 /// Decimal megabytes, as file sizes are usually quoted.

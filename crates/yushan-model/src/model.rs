@@ -1,7 +1,7 @@
 //! The decoder: embeddings, a stack of pre-norm blocks, a final norm and the output head.
 
 use burn::module::{Module, Param};
-use burn::tensor::{DType, Device, FloatDType, Int, Tensor};
+use burn::tensor::{Device, FloatDType, Int, Tensor};
 
 use crate::attention::{Attention, LayerCache};
 use crate::config::{Architecture, ModelConfig};
@@ -65,9 +65,6 @@ pub struct Model {
     pub lm_head: Option<Dense>,
     #[module(skip)]
     pub config: ModelConfig,
-    /// The dtype the base matrices are stored in: f32, or f16 once frozen in half precision.
-    #[module(skip)]
-    pub matrix_dtype: FloatDType,
 }
 
 /// Keys and values of every layer for cached generation.
@@ -112,7 +109,6 @@ impl Model {
             norm: norm(device),
             lm_head: (!config.tie_embeddings).then(|| Dense::init(d, config.vocab_size, false, 0.02, head_rng, device)),
             config: config.clone(),
-            matrix_dtype: FloatDType::F32,
         }
     }
 
@@ -166,10 +162,7 @@ impl Model {
         let [batch, len] = tokens.dims();
         let d = self.config.hidden_size;
         // Rows are gathered in the table's dtype and only they are widened to f32.
-        let rows = |table: &Param<Tensor<2>>, ids: Tensor<1, Int>| {
-            let rows = table.val().select(0, ids);
-            if rows.dtype() == DType::F32 { rows } else { rows.cast(FloatDType::F32) }
-        };
+        let rows = |table: &Param<Tensor<2>>, ids: Tensor<1, Int>| table.val().select(0, ids).cast(FloatDType::F32);
         let x = rows(&self.embed_tokens, tokens.reshape([batch * len])).reshape([batch, len, d]);
         match &self.embed_positions {
             Some(table) => x + rows(table, positions.ids.clone()).unsqueeze::<3>(),
@@ -210,12 +203,9 @@ impl Model {
 
     /// Stores every base matrix (embeddings, projections, output head) in `dtype` and freezes
     /// it; norms, biases and adapters are untouched. f16 halves the memory of a model that only
-    /// adapters train; f32 makes the matrices trainable again (after an f16 round trip they keep
+    /// adapters train; f32 turns them back, ready for `unfreeze` (after an f16 round trip they keep
     /// f16's precision).
     pub fn with_matrix_dtype(mut self, dtype: FloatDType) -> Self {
-        if dtype == self.matrix_dtype {
-            return self;
-        }
         self.embed_tokens = cast_frozen(self.embed_tokens, dtype);
         self.embed_positions = self.embed_positions.map(|p| cast_frozen(p, dtype));
         for layer in &mut self.layers {
@@ -228,7 +218,6 @@ impl Model {
         if let Some(head) = &mut self.lm_head {
             head.cast_weight(dtype);
         }
-        self.matrix_dtype = dtype;
         self
     }
 

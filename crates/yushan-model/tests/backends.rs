@@ -135,8 +135,8 @@ fn a_checkpoint_loads_into_f16_as_the_device_would_cast_it() {
     )
     .unwrap();
     assert_eq!(
-        (loaded.matrix_dtype, loaded.layers[0].attention.q_proj.weight.val().dtype()),
-        (FloatDType::F16, DType::F16)
+        (loaded.embed_tokens.val().dtype(), loaded.layers[0].attention.q_proj.weight.val().dtype()),
+        (DType::F16, DType::F16)
     );
     let tokens = random_tokens(&config, 2, 9, 82, &device);
     let want = values(model.with_matrix_dtype(FloatDType::F16).forward(tokens.clone()));
