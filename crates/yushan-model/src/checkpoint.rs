@@ -105,16 +105,11 @@ impl Entry<'_> {
         match self.param {
             ParamRef::Matrix(p) => {
                 let on_device = (device, DType::from(matrix_dtype));
-                let tensor: Tensor<2> = match self.transform {
-                    Transform::Transpose => {
-                        Tensor::from_data(TensorData::new(values, [disk[0], disk[1]]), on_device).transpose()
-                    }
-                    _ => {
-                        let [rows, cols] = p.lazy_shape().dims::<2>();
-                        Tensor::from_data(TensorData::new(values, [rows, cols]), on_device)
-                    }
+                let (values, shape) = match self.transform {
+                    Transform::Transpose => (transposed(&values, disk[0], disk[1]), [disk[1], disk[0]]),
+                    _ => (values, p.lazy_shape().dims::<2>()),
                 };
-                *p = Param::from_tensor(tensor);
+                *p = Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), on_device));
             }
             ParamRef::Vector(p) => {
                 let len = values.len();
@@ -158,6 +153,14 @@ fn norm<'a>(out: &mut Vec<Entry<'a>>, prefix: &str, norm: &'a mut Norm) {
 }
 
 /// Every parameter of `model` with the tensor it is stored as in `layout`.
+/// `values` [rows, cols] transposed to [cols, rows], on the host. Weights are uploaded in the
+/// layout the model computes with, as `Model::init` makes them, rather than as transposed views:
+/// the CPU's matmul kernels may round a strided operand differently, and a loaded model must
+/// compute exactly what the saved one did.
+pub(crate) fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    (0..cols).flat_map(|c| (0..rows).map(move |r| values[r * cols + c])).collect()
+}
+
 pub(crate) fn entries(model: &mut Model, layout: Layout) -> Vec<Entry<'_>> {
     match layout {
         Layout::Yushan => yushan_entries(model),

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod dense;
 pub mod frozen;
+pub mod gelu;
 pub mod hf;
 pub mod lora;
 pub mod memory;

@@ -1,11 +1,12 @@
 //! The feed-forward half of a block: GELU (GPT-2) or SwiGLU (Llama/Qwen).
 
 use burn::module::Module;
-use burn::tensor::activation::{gelu_approximate, silu};
+use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 
 use crate::config::{Architecture, ModelConfig};
 use crate::dense::Dense;
+use crate::gelu::gelu_tanh;
 use crate::rng::SplitMix64;
 
 #[derive(Module, Debug)]
@@ -31,7 +32,7 @@ impl Mlp {
         let hidden = match &self.gate_proj {
             Some(gate) => silu(gate.forward(x.clone())) * self.up_proj.forward(x),
             // GPT-2's "gelu_new" is the tanh approximation.
-            None => gelu_approximate(self.up_proj.forward(x)),
+            None => gelu_tanh(self.up_proj.forward(x)),
         };
         self.down_proj.forward(hidden)
     }

@@ -15,7 +15,7 @@ use burn::tensor::{Tensor, TensorData};
 use serde_json::json;
 
 use crate::ModelError;
-use crate::checkpoint::{parse, read_tensor};
+use crate::checkpoint::{parse, read_tensor, transposed};
 use crate::config::ModelConfig;
 use crate::lora::{LoraAdapter, LoraConfig};
 use crate::model::Model;
@@ -191,14 +191,18 @@ impl Model {
                 let path = format!("{PEFT_PREFIX}{}", module.path);
                 let a = read_tensor(&file, &format!("{path}.lora_A.weight"), &[rank, d_in], ADAPTER_FILE)?;
                 let b = read_tensor(&file, &format!("{path}.lora_B.weight"), &[d_out, rank], ADAPTER_FILE)?;
-                let a: Tensor<2> = Tensor::from_data(TensorData::new(a, [rank, d_in]), &device);
-                let b: Tensor<2> = Tensor::from_data(TensorData::new(b, [d_out, rank]), &device);
+                // Ours are A [in, r] and B [r, out]: PEFT's transposed (on the host, see `transposed`).
+                let a = TensorData::new(transposed(&a, rank, d_in), [d_in, rank]);
                 let mut offset = 0;
                 for (&target, &out) in module.covers.iter().zip(&outs) {
                     if peft.lora.targets.contains(&target) {
-                        let b_rows = b.clone().narrow(0, offset, out);
-                        let mut adapter =
-                            LoraAdapter::from_factors(a.clone().transpose(), b_rows.transpose(), &peft.lora);
+                        let b_rows = &b[offset * rank..(offset + out) * rank];
+                        let b_rows = TensorData::new(transposed(b_rows, out, rank), [rank, out]);
+                        let mut adapter = LoraAdapter::from_factors(
+                            Tensor::from_data(a.clone(), &device),
+                            Tensor::from_data(b_rows, &device),
+                            &peft.lora,
+                        );
                         adapter.scale = peft.scale(&module.path);
                         layer.projection_mut(target).expect("covered projection").lora = Some(adapter);
                     }

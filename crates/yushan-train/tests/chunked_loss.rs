@@ -68,12 +68,21 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
 }
 
-fn assert_close(what: &str, got: &[f32], want: &[f32]) {
+fn max_abs(values: &[f32]) -> f32 {
+    values.iter().fold(0f32, |m, x| m.max(x.abs()))
+}
+
+/// `got` equals `want` to 1e-5 of `want`'s largest magnitude, or of `floor` where that is larger.
+fn assert_close_above(what: &str, got: &[f32], want: &[f32], floor: f32) {
     assert_eq!(got.len(), want.len(), "{what}");
-    let scale = want.iter().fold(0f32, |m, x| m.max(x.abs()));
+    let scale = max_abs(want);
     let diff = got.iter().zip(want).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
     assert!(scale > 0.0, "{what}: the reference is all zeros, so the comparison shows nothing");
-    assert!(diff <= 1e-5 * scale, "{what}: max difference {diff} against max magnitude {scale}");
+    assert!(diff <= 1e-5 * scale.max(floor), "{what}: max difference {diff} against max magnitude {scale}");
+}
+
+fn assert_close(what: &str, got: &[f32], want: &[f32]) {
+    assert_close_above(what, got, want, 0.0);
 }
 
 /// The chunked loss and gradients equal the one-pass ones; returns how many parameters trained.
@@ -86,8 +95,11 @@ fn check(model: &Model) -> usize {
     let want = trainable_grads(model, &grads);
     let got = trainable_grads(model, &chunked_grads);
     assert_eq!(got.len(), want.len());
+    // A gradient that is zero but for rounding (GPT-2's key bias: softmax ignores a shift shared
+    // by every key) is held to 1e-5 of a thousandth of the largest gradient, not of its own noise.
+    let floor = 1e-3 * want.iter().map(|(_, g)| max_abs(g)).fold(0f32, f32::max);
     for ((name, got), (_, want)) in got.iter().zip(&want) {
-        assert_close(&format!("gradient of {name}"), got, want);
+        assert_close_above(&format!("gradient of {name}"), got, want, floor);
     }
     want.len()
 }
