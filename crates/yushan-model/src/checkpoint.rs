@@ -152,7 +152,6 @@ fn norm<'a>(out: &mut Vec<Entry<'a>>, prefix: &str, norm: &'a mut Norm) {
     }
 }
 
-/// Every parameter of `model` with the tensor it is stored as in `layout`.
 /// `values` [rows, cols] transposed to [cols, rows], on the host. Weights are uploaded in the
 /// layout the model computes with, as `Model::init` makes them, rather than as transposed views:
 /// the CPU's matmul kernels may round a strided operand differently, and a loaded model must
@@ -161,6 +160,7 @@ pub(crate) fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     (0..cols).flat_map(|c| (0..rows).map(move |r| values[r * cols + c])).collect()
 }
 
+/// Every parameter of `model` with the tensor it is stored as in `layout`.
 pub(crate) fn entries(model: &mut Model, layout: Layout) -> Vec<Entry<'_>> {
     match layout {
         Layout::Yushan => yushan_entries(model),
