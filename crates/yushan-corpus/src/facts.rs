@@ -175,10 +175,10 @@ const fn place(zh: &'static str, en: &'static str) -> Scope {
 
 pub const WORLD: Scope = place("世界", "the world");
 pub const TAIWAN: Scope = place("臺灣", "Taiwan");
-/// Not places on a map: the tasks' phrases leave these out.
+/// Not countries or continents: the tasks' phrases leave these out.
 pub const SOLAR_SYSTEM: Scope = place("太陽系", "the Solar System");
 pub const HUMAN_BODY: Scope = place("人體", "the human body");
-const MEDITERRANEAN: Scope = place("地中海", "the Mediterranean");
+pub const MEDITERRANEAN: Scope = place("地中海", "the Mediterranean");
 // Continents
 const ASIA: Scope = place("亞洲", "Asia");
 const EUROPE: Scope = place("歐洲", "Europe");
@@ -187,6 +187,8 @@ const NORTH_AMERICA: Scope = place("北美洲", "North America");
 const SOUTH_AMERICA: Scope = place("南美洲", "South America");
 const OCEANIA: Scope = place("大洋洲", "Oceania");
 const ANTARCTICA: Scope = place("南極洲", "Antarctica");
+/// The continents, as the table names them.
+pub const CONTINENTS: [Scope; 7] = [ASIA, EUROPE, AFRICA, NORTH_AMERICA, SOUTH_AMERICA, OCEANIA, ANTARCTICA];
 // Countries
 const JAPAN: Scope = place("日本", "Japan");
 const CHINA: Scope = place("中國", "China");

@@ -11,9 +11,10 @@
 //!   skill: "Translate into Chinese: Which is the longest river in Japan?" →
 //!   「日本最長的河是哪一條？」.
 //!
-//! Every kind of superlative is paired with every place the facts mention (not the Solar System
-//! or the human body), so most phrases are new combinations of words the corpus used. A seeded
-//! shuffle deals 184 of them into three disjoint sets: one to train translation on, one to train
+//! Every kind of superlative is paired with every place the facts mention at a level where the
+//! table has a fact of that kind (the longest river of any country, the largest country of any
+//! continent: not 「韓國最大的洲」), so most phrases are new combinations of words the corpus
+//! used. A seeded shuffle deals 184 of them into three disjoint sets: one to train translation on, one to train
 //! editing on, one held out, so every task is measured on phrases no adapter was trained on.
 //!
 //! Measured on models/knowledge (`yushan lesson specialists`: LoRA r8 on every projection, 200
@@ -25,7 +26,7 @@
 
 use yushan_rng::SplitMix64;
 
-use crate::facts::{FACTS, HUMAN_BODY, Kind, SOLAR_SYSTEM, Scope};
+use crate::facts::{CONTINENTS, FACTS, HUMAN_BODY, Kind, MEDITERRANEAN, SOLAR_SYSTEM, Scope, WORLD};
 use crate::forms::scope_in_en;
 
 /// One instruction and the answer it expects.
@@ -89,19 +90,38 @@ pub const TRAIN_PER_TASK: usize = 70;
 /// Phrases held out.
 pub const HELDOUT_PHRASES: usize = 44;
 
-/// Every (kind, place) pair of the superlative facts' kinds and places on a map, in table order.
+/// The world, a continent or a country; `None` for the scopes that are none of these (the
+/// Solar System, the human body, the Mediterranean).
+fn level(scope: Scope) -> Option<u8> {
+    match scope {
+        WORLD => Some(0),
+        s if CONTINENTS.contains(&s) => Some(1),
+        s if [SOLAR_SYSTEM, HUMAN_BODY, MEDITERRANEAN].contains(&s) => None,
+        _ => Some(2),
+    }
+}
+
+/// Every (kind, place) pair of the superlative facts' kinds and places where the table states
+/// that kind for a place of that level, in table order.
 fn phrases() -> Vec<(Kind, Scope)> {
-    let (mut kinds, mut scopes): (Vec<Kind>, Vec<Scope>) = (Vec::new(), Vec::new());
-    let on_a_map = |s: &Scope| *s != SOLAR_SYSTEM && *s != HUMAN_BODY;
-    for fact in FACTS.iter().filter(|f| f.kind.is_superlative() && on_a_map(&f.scope)) {
-        if !kinds.contains(&fact.kind) {
-            kinds.push(fact.kind);
+    let mut kinds: Vec<(Kind, Vec<u8>)> = Vec::new();
+    let mut scopes: Vec<Scope> = Vec::new();
+    for fact in FACTS.iter().filter(|f| f.kind.is_superlative()) {
+        let Some(level) = level(fact.scope) else { continue };
+        match kinds.iter_mut().find(|(k, _)| *k == fact.kind) {
+            Some((_, levels)) => levels.push(level),
+            None => kinds.push((fact.kind, vec![level])),
         }
         if !scopes.contains(&fact.scope) {
             scopes.push(fact.scope);
         }
     }
-    kinds.iter().flat_map(|&k| scopes.iter().map(move |&s| (k, s))).collect()
+    kinds
+        .iter()
+        .flat_map(|(k, levels)| {
+            scopes.iter().filter(|s| level(**s).is_some_and(|l| levels.contains(&l))).map(move |&s| (*k, s))
+        })
+        .collect()
 }
 
 /// Deals the phrases into the three sets by a seeded shuffle, and draws each editing item's
@@ -134,7 +154,6 @@ mod tests {
 
     #[test]
     fn the_items_read_as_the_lesson_says() {
-        use crate::facts::WORLD;
         let japan = FACTS.iter().find(|f| f.scope.en == "Japan").unwrap().scope;
         let t = translate(Kind::LongestRiver, japan);
         assert_eq!(
@@ -156,7 +175,11 @@ mod tests {
         let lesson = task_lesson(0);
         assert_eq!(lesson, task_lesson(0));
         assert_ne!(lesson, task_lesson(1));
-        assert!(phrases().len() > 1000, "{} phrases", phrases().len());
+        assert!(phrases().len() > 500, "{} phrases", phrases().len());
+        let korea = FACTS.iter().find(|f| f.scope.en == "South Korea").unwrap().scope;
+        assert!(
+            !phrases().contains(&(Kind::LargestContinent, korea)) && phrases().contains(&(Kind::LongestRiver, korea))
+        );
         assert_eq!((lesson.translate_train.len(), lesson.edit_train.len()), (TRAIN_PER_TASK, TRAIN_PER_TASK));
         assert_eq!(lesson.translate_heldout.len(), HELDOUT_PHRASES);
         assert_eq!(lesson.edit_heldout.len(), HELDOUT_PHRASES);
