@@ -3,7 +3,7 @@
 //! Sea the largest lake, Lake Superior the largest freshwater lake by area, the Andes the longest
 //! range on land. Rows whose truth depends on a definition that sources dispute are left out:
 //! the world's longest river (Nile or Amazon), the longest river of the United States, Germany,
-//! Spain, Russia or Australia (within the country or overall), the highest mountain of France,
+//! Spain, Russia, India or Australia (within the country or overall, one river or a system), the highest mountain of France,
 //! Italy or Europe (a disputed border, or where Europe ends), of India (a disputed region) or of
 //! Australia (the mainland or an external territory), the largest city of Japan, China, India,
 //! Australia or the Philippines (city proper or metropolis), capitals that a country does not
@@ -359,7 +359,6 @@ pub const FACTS: &[Fact] = &[
     fact(SmallestCountry, ASIA, "馬爾地夫", "the Maldives"),
     // Other countries of Asia
     fact(HighestMountain, NEPAL, "聖母峰", "Mount Everest"),
-    fact(LongestRiver, INDIA, "恆河", "the Ganges"),
     fact(HighestMountain, INDONESIA, "查亞峰", "Puncak Jaya"),
     fact(LargestLake, INDONESIA, "多巴湖", "Lake Toba"),
     fact(MostPopulousCity, INDONESIA, "雅加達", "Jakarta"),
