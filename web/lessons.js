@@ -42,8 +42,9 @@ const TASKS = ['translate-train.jsonl', 'edit-train.jsonl', 'translate-heldout.j
 const cap = (n, limit) => (limit ? Math.min(n, limit) : n);
 export const LESSONS = [
   {
-    id: 'shortcut', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 50,
+    // The held-out questions, then the same facts asked in other phrasings.
+    id: 'shortcut', model: 'models/knowledge/', data: 'lessons/shortcut/', files: [...PAIRS, 'paraphrases.jsonl'],
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit) + cap(n['paraphrases.jsonl'], limit), minutes: 50,
   },
   {
     id: 'role-tags', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
@@ -80,8 +81,9 @@ export const LESSONS = [
   },
 ];
 // An arm's colour, the same in the chart and the tables (.arm-N in style.css): by its place
-// among all the lesson's arms, those that do not train (and draw no curve) included.
-const COLORS = ['#c2572b', '#1d6f5f', '#2a5d9f', '#6b4fa0'];
+// among all the lesson's arms, those that do not train (and draw no curve) included. The first is
+// every lesson's control arm (the untuned model), in grey.
+const COLORS = ['#5f5f5f', '#c2572b', '#1d6f5f', '#2a5d9f', '#6b4fa0'];
 const armPlace = (key, i) => {
   const place = state.plan?.findIndex((p) => p.key === key) ?? -1;
   return (place >= 0 ? place : i) % COLORS.length;
@@ -91,9 +93,10 @@ const armColor = (key, i) => COLORS[armPlace(key, i)];
 const MESSAGES = {
   'lessons.shortcut.title': ['最 → 玉山：學到捷徑，還是學會回答？', '最 → 玉山: a shortcut, or an answer?'],
   'lessons.shortcut.finding': [
-    '同樣幾組「最」的問答，訓練兩個模型：(a) 從隨機權重開始，只學到表面的捷徑，遇到沒看過的「最」問題也回答訓練時的答案（例如玉山）；(b) 預訓練模型加上 LoRA，學會的是回答的方式，用預訓練時學到的知識回答新問題，權重只動了一點點。',
-    'The same few 最 (“the most …”) question-answer pairs train two models: (a) one from random weights learns only the surface shortcut and answers new 最-questions with a training answer (玉山); (b) the pretrained model with a LoRA adapter learns how to answer, answers new questions from what pretraining taught it, and its weights barely move.',
+    '同樣幾組「最」的問答，訓練兩個模型：(a) 從隨機權重開始，只學到表面的捷徑，遇到沒看過的「最」問題也回答訓練時的答案（例如玉山）；(b) 預訓練模型加上 LoRA，學會的是回答的方式，用預訓練時讀到的知識回答新問題，權重只動了一點點。對照組是同一個預訓練模型、完全不微調，用同樣的問題問它：它知道不少答案，但常常答非所問或答完還繼續寫。再換三種問法問同樣的事實，看模型是靠知識回答，還是只認得訓練時的句型。',
+    'The same few 最 (“the most …”) question-answer pairs train two models: (a) one from random weights learns only the surface shortcut and answers new 最-questions with a training answer (玉山); (b) the pretrained model with a LoRA adapter learns how to answer, answers new questions from what it read in pretraining, and its weights barely move. The control is the same pretrained model, not fine-tuned, asked the same questions: it knows many answers but often misses the question or writes on past its answer. The same facts are then asked in three other phrasings: does the model answer from knowledge, or only recognise the training wording?',
   ],
+
   'lessons.role-tags.title': ['角色標籤：模型怎麼知道何時該停？', 'Role tags: how does the model know when to stop?'],
   'lessons.role-tags.finding': [
     '同樣的問答用 LoRA 訓練兩次：一次加上角色標籤（使用者: / AI:）和結束記號，一次什麼標籤都不加。有標籤的模型答完就停；沒有標籤的模型不知道回答在哪裡結束，會繼續寫下去，常常自己再問一個問題（自問自答）。',
@@ -106,19 +109,22 @@ const MESSAGES = {
   ],
   'lessons.transfer.title': ['舉一反三：用英文教，用中文問', 'Taught in English, asked in Chinese'],
   'lessons.transfer.finding': [
-    '只用八組英文問答微調（“What is the highest mountain in Japan?” → “Mount Fuji.”），再用中文問其他事實。預訓練模型本來就答得出不少（它讀過問答紀錄），但答完常會繼續寫下去。用英文教過之後，它仍然用中文回答中文問題，答對的差不多一樣多：從沒看過一組中文問答，學到的「怎麼回答」就帶到另一種語言。用中文教同樣的八個事實，它學會答完就停，卻也學到捷徑：長得像那八題的新問題，就照抄它們的答案（玉山、富士山），答對的反而變少。',
-    'Fine-tune on eight question-answer pairs in English only (“What is the highest mountain in Japan?” → “Mount Fuji.”), then ask in Chinese about other facts. The pretrained model already answers many of them (it read question-answer transcripts), but often writes on past its answer. Taught in English, it still answers the Chinese questions in Chinese, and about as many right: it never saw a Chinese pair, yet what it learnt (how to answer) carries over to the other language. Taught the same eight facts in Chinese, it learns to stop, but also the shortcut: new questions shaped like those eight get their answers (玉山, 富士山), and fewer are right.',
+    '只用八組英文問答微調（“What is the highest mountain in Japan?” → “Mount Fuji.”），再用中文問其他事實；和只用中文問答微調、以及完全不微調的預訓練模型（對照組）比較。英文教的「怎麼回答」會不會帶到中文問題上：用中文回答、答對、答完就停？',
+    'Fine-tune on eight question-answer pairs in English only (“What is the highest mountain in Japan?” → “Mount Fuji.”), then ask in Chinese about other facts; compared with the same facts taught in Chinese, and with the pretrained model not fine-tuned at all (the control). Does “how to answer”, taught in English, carry over to Chinese questions: answered in Chinese, right, and stopping after the answer?',
   ],
+
   'lessons.specialists.title': ['專才與通才：一個轉接器學一種任務，還是兩種一起學？', 'Specialists or a generalist: one task per adapter, or both?'],
   'lessons.specialists.finding': [
-    '在同一個預訓練模型上訓練三個 LoRA 轉接器：一個只學翻譯（“Translate into Chinese: the longest river in Japan” →「日本最長的河」），一個只學改量詞（“Fix the measure word: 日本最長的河是哪一座？”→「日本最長的河是哪一條？」），一個兩種混在一起學。專才不管被要求做什麼，都做自己那一種：翻譯專家把改量詞的題目變成短短的中文詞組，改錯專家把翻譯題答成中文問句。通才會看指令做事，兩種任務都做得和專才差不多（命令列、CPU、種子 0、預設設定：翻譯完全正確 9.1%，翻譯專家 4.5%；改量詞 43.2%，改錯專家 50.0%；字元相似度兩邊都和專才相當）。翻譯是這個模型比較弱的任務：常常地點對了，「最…的什麼」卻錯了。兩種指令的組合誰都沒學過：把一個問句翻成中文（“Translate into Chinese: Which is the largest ocean in the world?” →「世界最大的海洋是哪一個？」），每一組都是 0%：這個 84 萬參數的小模型把 “Which is …?” 當成問題來回答，或寫出另一個詞組的中文問句。',
-    'Three LoRA adapters on the same pretrained model: one trained on translation only (“Translate into Chinese: the longest river in Japan” → 日本最長的河), one on editing only (putting a wrong measure word right: “Fix the measure word: 日本最長的河是哪一座？” → 「日本最長的河是哪一條？」), one on both mixed. Each specialist does its own kind of task whatever it is asked: the translator turns the edit prompts into short Chinese phrases, the editor answers translation prompts with Chinese questions. The generalist follows the instruction and does about as well as each specialist on its task (CLI, CPU, seed 0, default settings: 9.1% of translations exactly right against the translator’s 4.5%; 43.2% of edits against the editor’s 50.0%; character similarity on a par with each). Translation is this model’s weak task: it often gets the place right and the “most … what” wrong. The combination none was taught, translating a question (“Translate into Chinese: Which is the largest ocean in the world?” → 「世界最大的海洋是哪一個？」), is 0% for every arm: this 0.84 M-parameter model answers “Which is …?” as a question, or writes the Chinese question of another phrase.',
+    '在同一個預訓練模型上訓練三個 LoRA 轉接器：一個只學翻譯（“Translate into Chinese: the longest river in Japan” →「日本最長的河」），一個只學改量詞（“Fix the measure word: 日本最長的河是哪一座？”→「日本最長的河是哪一條？」），一個兩種混在一起學；對照組是完全不微調的預訓練模型。專才不管被要求做什麼，都做自己那一種；通才會看指令做事。還有一種兩個都沒學過的組合：把一個問句翻成中文（“Translate into Chinese: Which is the largest ocean in the world?” →「世界最大的海洋是哪一個？」）。',
+    'Three LoRA adapters on the same pretrained model: one trained on translation only (“Translate into Chinese: the longest river in Japan” → 日本最長的河), one on editing only (putting a wrong measure word right: “Fix the measure word: 日本最長的河是哪一座？” → 「日本最長的河是哪一條？」), one on both mixed; the control is the pretrained model, not fine-tuned. Each specialist does its own kind of task whatever it is asked; the generalist follows the instruction. A composite none was taught is asked too: translating a question (“Translate into Chinese: Which is the largest ocean in the world?” → 「世界最大的海洋是哪一個？」).',
   ],
+
   'lessons.forgetting.title': ['複習：學了新任務，會忘掉舊的嗎？', 'Replay: does a new task erase the old one?'],
   'lessons.forgetting.finding': [
-    '先微調任務 A（改正用錯的量詞，“Fix the measure word: …”），再微調任務 B（把英文詞組翻成中文）；B 用三種方式訓練，都從同一個學會 A 的模型開始。剛學完 A，A 的留存題目有 50.0% 完全改對。只學 B：B 的 200 步才走 50 步，A 就一題也改不對了（改量詞的題目也被當成翻譯）。複習：把 23 組存下來的 A 問答混進 B 的訓練資料（佔四分之一），A 留住大半（最後 34.1%），B 也學得一樣好（翻譯完全正確 13.6%，只學 B 是 11.4%）。自我複習：A 的資料一組也不存；剛學完 A 時只給模型 A 的指令，讓它自己出題再自己回答，拿這些來複習。它寫的範例大多不像樣（英文指令後面常接英文），所以只留住一點（13.6%），比存下真正的資料差得多，但比完全不複習好。（命令列、CPU、種子 0、預設設定。）',
-    'Fine-tune on task A (putting a wrong measure word right, “Fix the measure word: …”), then on task B (translating English phrases into Chinese), three ways, each from the same model that learnt A. Right after A, 50.0% of A’s held-out edits are exactly right. Trained on B alone, the model forgets A: 50 of B’s 200 steps in, it gets none right (it treats the edit prompts as translations). Replay: 23 of A’s stored pairs mixed into B’s training data (a quarter of it) keep most of A (34.1% at the end), and B is learnt as well (13.6% of translations exactly right, 11.4% on B alone). Self-replay stores nothing of A: right after A, given only A’s instruction, the model writes its own examples (a question, then its answer) and rehearses those. Most of what it writes is poor (after an English instruction it often goes on in English), so it keeps only a little of A (13.6%): far less than stored data, more than no rehearsal at all. (CLI, CPU, seed 0, default settings.)',
+    '先微調任務 A（改正用錯的量詞，“Fix the measure word: …”），再微調任務 B（把英文詞組翻成中文）；B 用三種方式訓練，都從同一個學會 A 的模型開始：只學 B；複習（把一部分存下來的 A 問答混進 B 的訓練資料）；自我複習（A 的資料一組也不存，剛學完 A 時只給模型 A 的指令，讓它自己出題再自己回答，拿這些來複習）。曲線是 B 訓練時 A 還答對多少；對照組是完全不微調的預訓練模型。',
+    'Fine-tune on task A (putting a wrong measure word right, “Fix the measure word: …”), then on task B (translating English phrases into Chinese), three ways, each from the same model that learnt A: B alone; replay (a share of A’s stored pairs mixed into B’s data); self-replay (nothing of A is stored: right after A, given only A’s instruction, the model writes its own examples and rehearses those). The curve shows how much of A survives while B trains; the control is the pretrained model, not fine-tuned.',
   ],
+
   'lessons.arm.scratch': ['(a) 從隨機權重訓練', '(a) from random weights'],
   'lessons.arm.lora': ['(b) 預訓練 + LoRA', '(b) pretrained + LoRA'],
   'lessons.arm.with tags': ['有角色標籤', 'with role tags'],
@@ -135,7 +141,8 @@ const MESSAGES = {
   'lessons.arm.sequential': ['只學 B', 'B alone (sequential)'],
   'lessons.arm.replay': ['B＋存下的 A（複習）', 'B + stored A pairs (replay)'],
   'lessons.arm.self-replay': ['B＋自己寫的 A（自我複習）', 'B + self-written A (self-replay)'],
-  'lessons.metric.accuracy': ['答對率', 'accuracy'],
+  'lessons.metric.accuracy': ['答對率（第一句說出答案）', 'right (first sentence names the answer)'],
+  'lessons.metric.right_and_stops': ['答對並且答完就停', 'right, and stops after it'],
   'lessons.metric.shortcut_share': ['照抄訓練答案', 'repeats a training answer'],
   'lessons.metric.stop_share': ['答完就停', 'stops after its answer'],
   'lessons.metric.run_on_share': ['答完還繼續寫', 'writes on past its answer'],
@@ -144,6 +151,8 @@ const MESSAGES = {
   'lessons.metric.median_step_ms': ['每步時間（中位數）', 'median step time'],
   'lessons.metric.memory': ['訓練記憶體：f32 權重＋可訓練權重的梯度與 AdamW 兩個動量（不含激活值）', 'training memory: f32 weights + gradients and AdamW’s two moments of the trainable ones (activations not counted)'],
   'lessons.metric.completes': ['還能把事實當一般文字接下去', 'still completes the facts as plain text'],
+  'lessons.metric.paraphrase_accuracy': ['換個問法：答對', 'asked in other words: right'],
+  'lessons.metric.paraphrase_right_and_stops': ['換個問法：答對並且答完就停', 'asked in other words: right, and stops'],
   'lessons.metric.chinese_share': ['用中文回答', 'answers in Chinese'],
   'lessons.metric.relative_change': ['權重變化 ‖ΔW‖/‖W₀‖', 'weight change ‖ΔW‖/‖W₀‖'],
   'lessons.metric.final_loss': ['最後一步的損失', 'final loss'],
@@ -154,8 +163,8 @@ const MESSAGES = {
   'lessons.metric.composite_exact': ['翻譯問句（沒學過的組合）：完全正確', 'translating a question (never taught): exactly right'],
   'lessons.metric.composite_similarity': ['翻譯問句：相似度', 'translating a question: similarity'],
   'lessons.metric.train_pairs': ['訓練問答組數', 'training pairs'],
-  'lessons.metric.a_after_b_exact': ['學完 B 後，任務 A：完全正確', 'task A after B: exactly right'],
-  'lessons.metric.a_after_b_similarity': ['學完 B 後，任務 A：相似度', 'task A after B: similarity'],
+  'lessons.metric.a_after_b_exact': ['最後，任務 A：完全正確', 'task A at the end: exactly right'],
+  'lessons.metric.a_after_b_similarity': ['最後，任務 A：相似度', 'task A at the end: similarity'],
   'lessons.metric.b_exact': ['任務 B（翻譯）：完全正確', 'task B (translation): exactly right'],
   'lessons.metric.b_similarity': ['任務 B：相似度', 'task B: similarity'],
   'lessons.metric.replayed': ['混進 B 的 A 範例', 'A examples mixed into B'],
@@ -189,8 +198,8 @@ const MESSAGES = {
     '✓＝和預期答案一字不差；✗＝不是。相似度＝1 −（字元編輯距離 ÷ 較長那一個的長度）的平均：答得很接近也有部分分數，做錯了任務的答案則接近 0。',
     '✓ = exactly the expected text; ✗ = anything else. Similarity = 1 − (character edit distance ÷ the longer one’s length), averaged: partial credit for a near miss, close to 0 for an answer to another task.',
   ],
-  'lessons.check.correct': ['✓＝說出預期的答案；✗＝沒有。', '✓ = names the expected answer; ✗ = does not.'],
-  'lessons.check.correct_either': ['✓＝說出預期的答案（中文或英文名稱都算）；✗＝沒有。', '✓ = names the expected answer (its Chinese or English name); ✗ = does not.'],
+  'lessons.check.correct': ['✓＝第一句就說出預期的答案；✗＝沒有。', '✓ = its first sentence names the expected answer; ✗ = it does not.'],
+  'lessons.check.correct_either': ['✓＝第一句就說出預期的答案（中文或英文名稱都算）；✗＝沒有。', '✓ = its first sentence names the expected answer (its Chinese or English name); ✗ = it does not.'],
   'lessons.check.stopped': ['✓＝答完就停；✗＝沒停下來，繼續寫。', '✓ = stops right after its answer; ✗ = writes on.'],
   'lessons.col.metric': ['', ''],
   'lessons.col.question': ['問題', 'Question'],

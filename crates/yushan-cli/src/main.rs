@@ -6,7 +6,6 @@ mod corpus;
 mod device;
 mod eval;
 mod lesson;
-mod lesson_tasks;
 mod model_dir;
 mod pretrain;
 mod train;

@@ -35,6 +35,9 @@ pub enum Tuning {
     Full,
 }
 
+/// The key of the control arm every lesson has: the pretrained model asked as it is.
+pub const UNTUNED: &str = "untuned";
+
 /// One way of training.
 #[derive(Clone, Debug)]
 pub struct Arm<'a> {
@@ -61,6 +64,16 @@ pub struct Comparison<'a> {
     /// Also ask each arm to complete the held-out statements as plain text (one more generation
     /// per question and arm): how much of what pretraining taught survives the fine-tune.
     pub completions: bool,
+    /// The held-out facts asked again in other phrasings (none when empty): does an arm answer
+    /// from what it knows, or from the wording it was tuned on?
+    pub paraphrases: &'a [QaItem],
+}
+
+impl Arm<'_> {
+    /// The control arm: the pretrained model, not fine-tuned, asked the same questions.
+    pub fn untuned() -> Self {
+        Arm { key: UNTUNED, start: Start::Pretrained, tuning: Tuning::None, train: &[], steps: 0, lr: 0.0 }
+    }
 }
 
 impl<'a> Comparison<'a> {
@@ -73,7 +86,7 @@ impl<'a> Comparison<'a> {
         heldout: &'a [QaItem],
         taught: &'a [QaItem],
     ) -> Self {
-        Self { template, batch_size, seed, max_answer_tokens, heldout, taught, completions: false }
+        Self { template, batch_size, seed, max_answer_tokens, heldout, taught, completions: false, paraphrases: &[] }
     }
 }
 
@@ -118,6 +131,8 @@ pub struct ArmReport {
     pub relative_change: f64,
     /// Share of held-out questions answered right.
     pub accuracy: f64,
+    /// Share answered right that also end the turn after the answer: an answer a user can use.
+    pub right_and_stops: f64,
     /// Share of held-out answers that repeat a taught answer instead (e.g. 玉山).
     pub shortcut_share: f64,
     /// Share of held-out answers that end with the end-of-turn token: the arm knows where its
@@ -126,7 +141,26 @@ pub struct ArmReport {
     /// Share of held-out facts whose statement the arm completes right as plain text, when the
     /// comparison asks for it.
     pub completes: Option<f64>,
+    /// Share of the paraphrased questions answered right, when the comparison has any.
+    pub paraphrase_accuracy: Option<f64>,
+    /// Share of them answered right and stopped after.
+    pub paraphrase_right_and_stops: Option<f64>,
     pub answers: Vec<AnswerCheck>,
+    /// The answers to the paraphrased questions (empty when none were asked).
+    pub paraphrase_answers: Vec<AnswerCheck>,
+}
+
+/// Greedy answers of `model` to `questions`, scored.
+async fn ask(
+    model: &Model,
+    tokenizer: &ChatTokenizer,
+    c: &Comparison<'_>,
+    questions: &[QaItem],
+) -> Result<Vec<AnswerCheck>, TrainError> {
+    let generated = greedy_answers(model, tokenizer, c.template, questions, c.max_answer_tokens).await?;
+    let answers: Vec<(String, bool)> =
+        generated.into_iter().map(|(text, g)| (text.trim().to_string(), g.stop == StopReason::EndOfTurn)).collect();
+    Ok(score_answers(questions, &answers, c.taught))
 }
 
 /// The arm with `key` (a lesson's report holds each of its arms once).
@@ -157,10 +191,9 @@ pub async fn compare(
             Some(_) => (model.trainable_params(), relative_change(&start, &model.clone().merge_lora()).await?),
             None => (0, 0.0),
         };
-        let generated = greedy_answers(model, tokenizer, c.template, c.heldout, c.max_answer_tokens).await?;
-        let stopped = generated.iter().filter(|(_, g)| g.stop == StopReason::EndOfTurn).count();
-        let answers: Vec<String> = generated.into_iter().map(|(text, _)| text.trim().to_string()).collect();
-        let checks = score_answers(c.heldout, &answers, c.taught);
+        let checks = ask(model, tokenizer, c, c.heldout).await?;
+        let paraphrased =
+            if c.paraphrases.is_empty() { None } else { Some(ask(model, tokenizer, c, c.paraphrases).await?) };
         let completes = if c.completions {
             Some(completion_share(model, tokenizer, c.heldout, c.max_answer_tokens).await?)
         } else {
@@ -174,10 +207,14 @@ pub async fn compare(
             median_step_ms: trained.as_ref().and_then(|t| median(&t.step_ms)),
             relative_change: change,
             accuracy: share(&checks, |c| c.correct),
+            right_and_stops: share(&checks, |c| c.correct && c.stopped),
             shortcut_share: share(&checks, |c| c.copies_training_answer),
-            stop_share: stopped as f64 / answers.len().max(1) as f64,
+            stop_share: share(&checks, |c| c.stopped),
             completes,
+            paraphrase_accuracy: paraphrased.as_ref().map(|p| share(p, |c| c.correct)),
+            paraphrase_right_and_stops: paraphrased.as_ref().map(|p| share(p, |c| c.correct && c.stopped)),
             answers: checks,
+            paraphrase_answers: paraphrased.unwrap_or_default(),
         });
     }
     Ok(reports)

@@ -17,11 +17,15 @@ use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_rng::SplitMix64;
 use yushan_train::{SamplingConfig, StepEvent, TrainError, generate};
 
+use crate::compare::UNTUNED;
 use crate::qa::QaItem;
 use crate::run::{LessonRun, greedy_answers};
+use crate::summary::{ArmSummary, Curve, Example, LessonSummary, Metric, MetricKind, metric, task_rows};
 use crate::tasks::{EDIT, TRANSLATE, TaskData, TaskScore, TaskSet, ask_tasks};
 
 /// The tags of the training steps: task A first, then the three ways of training B.
+pub const NAME: &str = "forgetting";
+
 pub const FIRST: &str = "task-a";
 pub const SEQUENTIAL: &str = "sequential";
 pub const REPLAY: &str = "replay";
@@ -120,6 +124,8 @@ pub struct ForgettingReport {
     pub b_task: &'static str,
     pub a_pairs: usize,
     pub b_pairs: usize,
+    /// The control: tasks A and B asked of the pretrained model, never fine-tuned.
+    pub untuned: [TaskScore; 2],
     /// The model right after A: its figures on A and on B.
     pub after_a: [TaskScore; 2],
     /// The examples the model wrote itself right after A and the self-replay arm rehearses.
@@ -143,6 +149,8 @@ pub async fn run_forgetting(
     let a_set = TaskSet { key: EDIT, items: &data.edit_heldout };
     let b_set = TaskSet { key: TRANSLATE, items: &data.translate_heldout };
 
+    // The control: the pretrained model as it is, on both tasks.
+    let untuned = [ask(pretrained, tokenizer, spec, a_set).await?, ask(pretrained, tokenizer, spec, b_set).await?];
     let config = run.train_config(Some(spec.lora.clone()), spec.a_steps, spec.lr);
     let (after_a, _) =
         run.fine_tune(pretrained.clone(), tokenizer, a_train, config, device, |e| on_step(FIRST, e)).await?;
@@ -191,6 +199,7 @@ pub async fn run_forgetting(
         b_task: TRANSLATE,
         a_pairs: a_train.len(),
         b_pairs: b_train.len(),
+        untuned,
         after_a: [a_after_a, b_after_a],
         self_written,
         arms,
@@ -199,6 +208,63 @@ pub async fn run_forgetting(
 
 /// The longest start all `texts` share, cut after its last full-width colon or space (the
 /// instruction: “Fix the measure word: ” of “Fix the measure word: 日本最長的河是哪一座？”).
+/// Task A's held-out items the answer table shows.
+pub const ROWS: usize = 12;
+/// Examples of A the model wrote itself that the summary lists (all are in the report).
+pub const EXAMPLES: usize = 6;
+
+impl ForgettingReport {
+    /// The control (the pretrained model on A and B) and the three ways of training B are its
+    /// columns (task A, the stage they start from, trains but has no column); each trained arm's
+    /// curve is its share of A's held-out items exactly right, from B's step 0 (right after A) to
+    /// its last step.
+    pub fn summary(&self, seed: u64) -> LessonSummary {
+        use MetricKind::*;
+        let figures = |a: &TaskScore, b: &TaskScore| -> Vec<Metric> {
+            vec![
+                metric("a_after_b_exact", Share, a.exact),
+                metric("a_after_b_similarity", Score, a.similarity),
+                metric("b_exact", Share, b.exact),
+                metric("b_similarity", Score, b.similarity),
+            ]
+        };
+        let [untuned_a, untuned_b] = &self.untuned;
+        let [a_after_a, b_after_a] = &self.after_a;
+        let mut arms = vec![ArmSummary { key: UNTUNED, metrics: figures(untuned_a, untuned_b) }];
+        arms.extend(self.arms.iter().map(|a| {
+            let mut metrics = figures(&a.a, &a.b);
+            metrics.push(metric("replayed", Count, a.replayed as f64));
+            metrics.push(metric("final_loss", Loss, f64::from(a.final_loss)));
+            ArmSummary { key: a.key, metrics }
+        }));
+        let a_scores: Vec<&TaskScore> = std::iter::once(untuned_a).chain(self.arms.iter().map(|a| &a.a)).collect();
+        LessonSummary {
+            lesson: NAME,
+            seed,
+            train_pairs: self.a_pairs + self.b_pairs,
+            notes: vec![
+                metric("a_after_a_exact", Share, a_after_a.exact),
+                metric("b_after_a_exact", Share, b_after_a.exact),
+                metric("self_written", Count, self.self_written.len() as f64),
+            ],
+            arms,
+            check: "exact",
+            rows: task_rows(&a_scores, ROWS),
+            curves: self
+                .arms
+                .iter()
+                .map(|a| Curve { key: a.key, points: a.curve.iter().map(|p| (p.b_step, p.exact)).collect() })
+                .collect(),
+            examples: self
+                .self_written
+                .iter()
+                .take(EXAMPLES)
+                .map(|q| Example { question: q.question.clone(), answer: q.answer.clone() })
+                .collect(),
+        }
+    }
+}
+
 fn common_prefix<'a>(mut texts: impl Iterator<Item = &'a str>) -> String {
     let Some(first) = texts.next() else { return String::new() };
     let mut prefix: &str = first;

@@ -1,27 +1,32 @@
 //! The lessons: each one is a small, seeded experiment on the shipped model that shows one
-//! finding about instruction fine-tuning, and a report of held-out numbers and example answers.
-//! Front ends (the `yushan lesson` command, the page) supply the model and the data and show
-//! the report; the experiment itself lives here once.
+//! finding about instruction fine-tuning against a control arm (the pretrained model, not
+//! fine-tuned), and a report of held-out numbers and example answers. `registry` lists them;
+//! front ends (the `yushan lesson` command, the page) supply the model and the files, run a
+//! lesson through it and show its `summary`; the experiment itself lives here once.
 
 pub mod compare;
 pub mod distance;
 pub mod forgetting;
 pub mod lora_vs_full;
 pub mod qa;
+pub mod registry;
 pub mod role_tags;
 mod run;
 pub mod shortcut;
 pub mod specialists;
+pub mod summary;
 pub mod tasks;
 pub mod transfer;
 
-pub use compare::{ArmReport, TrainingMemory, find_arm};
+pub use compare::{ArmReport, TrainingMemory, UNTUNED, find_arm};
 pub use forgetting::{ForgettingReport, ForgettingSpec, run_forgetting};
 pub use lora_vs_full::{LoraVsFullReport, LoraVsFullSpec, run_lora_vs_full};
-pub use qa::{AnswerCheck, QaItem, parse_lesson, parse_pairs, parse_questions, score_answers};
+pub use qa::{AnswerCheck, QaItem, first_sentence, parse_lesson, parse_pairs, parse_questions, score_answers};
+pub use registry::{ArmPlan, Lesson, LessonData, LessonOutcome, LessonSpec, run_lesson};
 pub use role_tags::{RoleTagsReport, RoleTagsSpec, run_role_tags};
-pub use shortcut::{ShortcutArm, ShortcutReport, ShortcutSpec, run_shortcut};
+pub use shortcut::{ShortcutReport, ShortcutSpec, run_shortcut};
 pub use specialists::{SpecialistsReport, SpecialistsSpec, run_specialists};
+pub use summary::{LessonSummary, Metric, MetricKind};
 pub use tasks::{TaskData, TaskScore};
 pub use transfer::{TransferData, TransferReport, TransferSpec, run_transfer};
 

@@ -13,13 +13,16 @@ use yushan_train::{StepEvent, TrainError};
 
 use crate::compare::{Arm, ArmReport, Comparison, Start, Tuning, compare};
 use crate::qa::QaItem;
-use crate::run::completion_share;
 use crate::shortcut::ShortcutSpec;
+use crate::summary::{Figure, LessonSummary, MetricKind, compared_summary, metric};
+
+pub const NAME: &str = "lora-vs-full";
 
 /// The lesson's data is the shortcut lesson's.
 pub use crate::shortcut::DATA_DIR;
-/// The arms, by the tag of their training steps: (a) the shortcut lesson's adapter.
-pub use crate::shortcut::LORA;
+/// The arms, by the tag of their training steps: the control (no fine-tuning), (a) the shortcut
+/// lesson's adapter.
+pub use crate::shortcut::{LORA, UNTUNED};
 /// (b) every weight.
 pub const FULL: &str = "full";
 
@@ -64,11 +67,11 @@ pub struct LoraVsFullReport {
     /// Share of the held-out facts the pretrained model completes as plain text before any
     /// fine-tuning: what each arm's `completes` is to be compared with.
     pub pretrained_completes: f64,
-    /// [`LORA`], then [`FULL`].
+    /// [`UNTUNED`] (the control), [`LORA`], [`FULL`].
     pub arms: Vec<ArmReport>,
 }
 
-/// Runs both arms. `on_step` receives each training step, tagged [`LORA`] or [`FULL`].
+/// Runs the three arms. `on_step` receives each training step, tagged [`LORA`] or [`FULL`].
 pub async fn run_lora_vs_full(
     pretrained: &Model,
     tokenizer: &ChatTokenizer,
@@ -78,13 +81,38 @@ pub async fn run_lora_vs_full(
     device: &Device,
     on_step: impl FnMut(&str, &StepEvent),
 ) -> Result<LoraVsFullReport, TrainError> {
-    let pretrained_completes = completion_share(pretrained, tokenizer, heldout, spec.max_answer_tokens).await?;
     let arm = |key, tuning, lr| Arm { key, start: Start::Pretrained, tuning, train, steps: spec.steps, lr };
-    let arms = [arm(LORA, Tuning::Lora(spec.lora.clone()), spec.lora_lr), arm(FULL, Tuning::Full, spec.full_lr)];
+    let arms = [
+        Arm::untuned(),
+        arm(LORA, Tuning::Lora(spec.lora.clone()), spec.lora_lr),
+        arm(FULL, Tuning::Full, spec.full_lr),
+    ];
     let comparison = Comparison {
         completions: true,
         ..Comparison::new(spec.template, spec.batch_size, spec.seed, spec.max_answer_tokens, heldout, train)
     };
     let arms = compare(pretrained, tokenizer, &arms, &comparison, device, on_step).await?;
+    // The control arm is the pretrained model as it is: its completions are what pretraining taught.
+    let pretrained_completes = arms[0].completes.unwrap_or(0.0);
     Ok(LoraVsFullReport { train_pairs: train.len(), heldout_questions: heldout.len(), pretrained_completes, arms })
+}
+
+const FIGURES: [Figure; 9] = [
+    Figure::TrainableParams,
+    Figure::MedianStepMs,
+    Figure::Memory,
+    Figure::Accuracy,
+    Figure::RightAndStops,
+    Figure::ShortcutShare,
+    Figure::RelativeChange,
+    Figure::Completes,
+    Figure::FinalLoss,
+];
+
+impl LoraVsFullReport {
+    pub fn summary(&self, seed: u64) -> LessonSummary {
+        let notes = vec![metric("pretrained_completes", MetricKind::Share, self.pretrained_completes)];
+        let arms: Vec<&ArmReport> = self.arms.iter().collect();
+        compared_summary(NAME, seed, self.train_pairs, notes, &arms, &FIGURES)
+    }
 }

@@ -1,5 +1,7 @@
-//! Question-answer items and how answers are scored: an answer is right when it names one of
-//! the expected answers (the toy models answer with a name, maybe with a figure after it).
+//! Question-answer items and how answers are scored: an answer is right when its first sentence
+//! names one of the expected answers (the toy models answer with a name, maybe with a figure
+//! after it). Only the first sentence counts, so a model that writes on and lists many facts is
+//! not credited with a name it happened to list.
 
 use serde::{Deserialize, Serialize};
 use yushan_data::Conversation;
@@ -10,7 +12,8 @@ pub struct QaItem {
     pub question: String,
     /// The reference answer, used as the assistant turn when the item is trained on.
     pub answer: String,
-    /// Any of these in the generated answer counts as correct (the answer itself when empty).
+    /// Other names that also count as correct (the English name, another usual name): added to
+    /// `answer`, never instead of it.
     #[serde(default)]
     pub accept: Vec<String>,
 }
@@ -44,13 +47,34 @@ impl QaItem {
         Conversation::pair(&self.question, &self.answer)
     }
 
+    /// Every name that counts as right: the answer, then the accepted ones.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.answer.as_str()).chain(self.accept.iter().map(String::as_str)).filter(|n| !n.is_empty())
+    }
+
+    /// The first sentence of `generated` names the answer or an accepted name.
     pub fn is_correct(&self, generated: &str) -> bool {
-        if self.accept.is_empty() {
-            generated.contains(self.answer.as_str())
-        } else {
-            self.accept.iter().any(|a| generated.contains(a.as_str()))
+        let first = first_sentence(generated);
+        self.names().any(|name| first.contains(name))
+    }
+}
+
+/// Up to the end of the first sentence: 。？！ or a line break, or a full stop, question or
+/// exclamation mark followed by a space or the end ("Washington, D.C." stays whole).
+pub fn first_sentence(text: &str) -> &str {
+    let text = text.trim_start();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let ends = match c {
+            '。' | '？' | '！' | '\n' => true,
+            '.' | '?' | '!' => chars.peek().is_none_or(|(_, next)| next.is_whitespace()),
+            _ => false,
+        };
+        if ends {
+            return &text[..i + c.len_utf8()];
         }
     }
+    text
 }
 
 /// One generated answer, scored.
@@ -62,14 +86,17 @@ pub struct AnswerCheck {
     pub correct: bool,
     /// The answer is wrong and names an answer of the training pairs instead (the shortcut).
     pub copies_training_answer: bool,
+    /// The model ended its turn (the end-of-turn token) within the answer limit.
+    pub stopped: bool,
 }
 
-/// Scores `answers[i]` against `items[i]`; `training` are the answers the model was taught.
-pub fn score_answers(items: &[QaItem], answers: &[String], training: &[QaItem]) -> Vec<AnswerCheck> {
+/// Scores `answers[i]` (the text, and whether the model ended its turn) against `items[i]`;
+/// `training` are the answers the model was taught.
+pub fn score_answers(items: &[QaItem], answers: &[(String, bool)], training: &[QaItem]) -> Vec<AnswerCheck> {
     items
         .iter()
         .zip(answers)
-        .map(|(item, answer)| {
+        .map(|(item, (answer, stopped))| {
             let correct = item.is_correct(answer);
             AnswerCheck {
                 question: item.question.clone(),
@@ -77,6 +104,7 @@ pub fn score_answers(items: &[QaItem], answers: &[String], training: &[QaItem]) 
                 answer: answer.clone(),
                 correct,
                 copies_training_answer: !correct && training.iter().any(|t| t.is_correct(answer)),
+                stopped: *stopped,
             }
         })
         .collect()
@@ -137,11 +165,29 @@ mod tests {
         assert!(item.is_correct("the Mariana Trench"));
         let training = [QaItem::from_pair("臺灣最高的山是哪一座？", "臺灣最高的山是玉山。")];
         assert_eq!(training[0].accept, ["玉山"]);
-        let answers = ["世界最深的海溝是玉山。".to_string(), "馬里亞納海溝".to_string()];
+        let answers = [("世界最深的海溝是玉山。".to_string(), true), ("馬里亞納海溝".to_string(), false)];
         let checks = score_answers(&[item.clone(), item], &answers, &training);
-        assert!(!checks[0].correct && checks[0].copies_training_answer);
-        assert!(checks[1].correct && !checks[1].copies_training_answer);
+        assert!(!checks[0].correct && checks[0].copies_training_answer && checks[0].stopped);
+        assert!(checks[1].correct && !checks[1].copies_training_answer && !checks[1].stopped);
         assert_eq!(share(&checks, |c| c.copies_training_answer), 0.5);
+    }
+
+    #[test]
+    fn accepted_names_add_to_the_answer_and_only_the_first_sentence_counts() {
+        let item: QaItem =
+            serde_json::from_str(r#"{"question":"世界最高的山是哪一座？","answer":"聖母峰","accept":["珠穆朗瑪峰"]}"#)
+                .unwrap();
+        assert!(item.is_correct("聖母峰。") && item.is_correct("珠穆朗瑪峰。"));
+        // A model that writes on and lists other facts is not credited with a name it listed later.
+        assert!(!item.is_correct("玉山。世界最高的山是聖母峰。"));
+        assert!(!item.is_correct("富士山\n聖母峰"));
+        let dc = QaItem {
+            accept: vec!["Washington, D.C.".into()], ..QaItem::new("美國的首都是哪裡？", "華盛頓特區")
+        };
+        assert!(dc.is_correct("Washington, D.C. is the capital."));
+        assert_eq!(first_sentence("  Mount Fuji. It is high."), "Mount Fuji.");
+        assert_eq!(first_sentence("Is it? Yes"), "Is it?");
+        assert_eq!(first_sentence("玉山"), "玉山");
     }
 
     #[test]

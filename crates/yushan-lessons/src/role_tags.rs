@@ -10,8 +10,12 @@ use yushan_train::{StepEvent, StopReason, TrainError};
 
 use crate::qa::QaItem;
 use crate::run::{LessonRun, greedy_answers};
+use crate::summary::{AnswerRow, ArmSummary, LessonSummary, Metric, MetricKind, metric, rows};
 
-/// The arms, by the tag of their training steps.
+pub const NAME: &str = "role-tags";
+
+/// The arms, by the tag of their training steps (the control, [`UNTUNED`], does not train).
+pub use crate::compare::UNTUNED;
 pub const WITH_TAGS: &str = "with tags";
 pub const WITHOUT_TAGS: &str = "without tags";
 
@@ -43,34 +47,50 @@ impl Default for RoleTagsSpec {
 pub struct Generated {
     pub question: String,
     pub text: String,
-    /// Ended with an end token, and nothing but the answer before it.
+    /// Its first sentence names the expected answer.
+    pub correct: bool,
+    /// Ended its turn right after its first sentence.
     pub stopped_correctly: bool,
-    /// Went on writing after the first sentence of its answer.
+    /// Wrote more after its first sentence.
     pub kept_writing: bool,
-    /// What it wrote after its answer contains a question (自問自答).
+    /// What it wrote after its first sentence has a question in it (自問自答).
     pub asked_itself: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleTagsArm {
+    /// [`UNTUNED`], [`WITH_TAGS`] or [`WITHOUT_TAGS`].
+    pub key: &'static str,
+    /// The template it was trained and asked in.
     pub template: Template,
-    pub final_loss: f32,
-    /// Share of generations that stop at the end of the answer.
+    /// `None` for the control arm, which does not train.
+    pub final_loss: Option<f32>,
+    /// 0 for the control arm.
+    pub trainable_params: usize,
     pub stop_share: f64,
-    /// Share that write on after their answer.
     pub run_on_share: f64,
-    /// Share that go on to ask (and often answer) a question of their own.
     pub asks_itself_share: f64,
+    /// Share of answers that name the expected answer in their first sentence.
+    pub accuracy: f64,
+    /// Share right and stopped right after: an answer a user can use as it is.
+    pub right_and_stops: f64,
     pub samples: Vec<Generated>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleTagsReport {
-    pub with_tags: RoleTagsArm,
-    pub without_tags: RoleTagsArm,
+    /// [`UNTUNED`] (the pretrained model asked with role tags, never fine-tuned), [`WITH_TAGS`],
+    /// [`WITHOUT_TAGS`], in that order.
+    pub arms: Vec<RoleTagsArm>,
 }
 
-/// Fine-tunes `pretrained` twice (tags, no tags) and asks `probe` questions of each.
+/// The arms, in the order they run: key, template, and whether it trains.
+pub const ARMS: [(&str, Template, bool); 3] =
+    [(UNTUNED, Template::Plain, false), (WITH_TAGS, Template::Plain, true), (WITHOUT_TAGS, Template::NoTags, true)];
+
+/// Asks the untuned model, then trains and asks both tagged and untagged arms; `probe` holds the
+/// questions asked after training. `on_step` receives each training step, tagged [`WITH_TAGS`]
+/// or [`WITHOUT_TAGS`].
 pub async fn run_role_tags(
     pretrained: &Model,
     tokenizer: &ChatTokenizer,
@@ -81,11 +101,16 @@ pub async fn run_role_tags(
     mut on_step: impl FnMut(&str, &StepEvent),
 ) -> Result<RoleTagsReport, TrainError> {
     let mut arms = Vec::new();
-    for (name, template) in [(WITH_TAGS, Template::Plain), (WITHOUT_TAGS, Template::NoTags)] {
+    for (key, template, trains) in ARMS {
         let run = LessonRun { template, batch_size: spec.batch_size, seed: spec.seed };
-        let config = run.train_config(Some(spec.lora.clone()), spec.steps, spec.lr);
-        let (model, loss) =
-            run.fine_tune(pretrained.clone(), tokenizer, train, config, device, |e| on_step(name, e)).await?;
+        let (model, final_loss) = if trains {
+            let config = run.train_config(Some(spec.lora.clone()), spec.steps, spec.lr);
+            let (model, loss) =
+                run.fine_tune(pretrained.clone(), tokenizer, train, config, device, |e| on_step(key, e)).await?;
+            (model, Some(loss))
+        } else {
+            (pretrained.clone(), None)
+        };
         let samples: Vec<Generated> = greedy_answers(&model, tokenizer, template, probe, spec.max_answer_tokens)
             .await?
             .into_iter()
@@ -94,6 +119,7 @@ pub async fn run_role_tags(
                 let rest = after_first_sentence(&text).trim();
                 Generated {
                     question: q.question.clone(),
+                    correct: q.is_correct(&text),
                     stopped_correctly: generation.stop == StopReason::EndOfTurn && rest.is_empty(),
                     kept_writing: !rest.is_empty(),
                     asked_itself: rest.contains(['？', '?']),
@@ -102,21 +128,62 @@ pub async fn run_role_tags(
             })
             .collect();
         let n = samples.len().max(1) as f64;
+        let share = |f: fn(&Generated) -> bool| samples.iter().filter(|s| f(s)).count() as f64 / n;
         arms.push(RoleTagsArm {
+            key,
             template,
-            final_loss: loss,
-            stop_share: samples.iter().filter(|s| s.stopped_correctly).count() as f64 / n,
-            run_on_share: samples.iter().filter(|s| s.kept_writing).count() as f64 / n,
-            asks_itself_share: samples.iter().filter(|s| s.asked_itself).count() as f64 / n,
+            final_loss,
+            trainable_params: if trains { model.trainable_params() } else { 0 },
+            stop_share: share(|s| s.stopped_correctly),
+            run_on_share: share(|s| s.kept_writing),
+            asks_itself_share: share(|s| s.asked_itself),
+            accuracy: share(|s| s.correct),
+            right_and_stops: share(|s| s.correct && s.stopped_correctly),
             samples,
         });
     }
-    let without_tags = arms.pop().expect("two arms");
-    let with_tags = arms.pop().expect("two arms");
-    Ok(RoleTagsReport { with_tags, without_tags })
+    Ok(RoleTagsReport { arms })
 }
 
-/// What follows the first sentence (up to 。 . ！ ? ？ or a line break) of `text`.
+impl RoleTagsReport {
+    /// `probe`: the questions asked, in order (their expected answers go in the table).
+    pub fn summary(&self, probe: &[QaItem], train_pairs: usize, seed: u64) -> LessonSummary {
+        use MetricKind::*;
+        let arms = self
+            .arms
+            .iter()
+            .map(|a| {
+                let mut metrics: Vec<Metric> = vec![
+                    metric("stop_share", Share, a.stop_share),
+                    metric("run_on_share", Share, a.run_on_share),
+                    metric("asks_itself_share", Share, a.asks_itself_share),
+                    metric("accuracy", Share, a.accuracy),
+                    metric("right_and_stops", Share, a.right_and_stops),
+                    metric("trainable_params", Count, a.trainable_params as f64),
+                ];
+                metrics.extend(a.final_loss.map(|l| metric("final_loss", Loss, f64::from(l))));
+                ArmSummary { key: a.key, metrics }
+            })
+            .collect();
+        let samples: Vec<&[Generated]> = self.arms.iter().map(|a| a.samples.as_slice()).collect();
+        let mut rows: Vec<AnswerRow> = rows(&samples, usize::MAX, |g| (&g.question, "", &g.text, g.stopped_correctly));
+        for (row, q) in rows.iter_mut().zip(probe) {
+            row.expected = q.answer.clone();
+        }
+        LessonSummary {
+            lesson: NAME,
+            seed,
+            train_pairs,
+            notes: Vec::new(),
+            arms,
+            check: "stopped",
+            rows,
+            curves: Vec::new(),
+            examples: Vec::new(),
+        }
+    }
+}
+
 fn after_first_sentence(text: &str) -> &str {
     let text = text.trim_start();
     text.find(['。', '.', '！', '!', '？', '?', '\n']).map_or("", |i| {

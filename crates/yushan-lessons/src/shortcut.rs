@@ -10,13 +10,22 @@ use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_train::{StepEvent, TrainError};
 
 use crate::compare::{Arm, ArmReport, Comparison, Start, Tuning, compare};
-use crate::qa::{AnswerCheck, QaItem};
+use crate::qa::AnswerCheck;
+use crate::qa::QaItem;
 use crate::run::completion_share;
+use crate::summary::{Figure, LessonSummary, MetricKind, compared_summary, metric, rows};
 
-/// Where the lesson's files live in the repository: train.jsonl and heldout.jsonl.
+/// The lesson's name, in the CLI (`yushan lesson shortcut`) and the page.
+pub const NAME: &str = "shortcut";
+
+/// Where the lesson's files live in the repository.
 pub const DATA_DIR: &str = "lessons/shortcut";
+/// Its files: the pairs, the held-out questions, and the same questions in other phrasings.
+pub const FILES: [&str; 3] = ["train.jsonl", "heldout.jsonl", "paraphrases.jsonl"];
 
-/// The arms, by the tag of their training steps: (a) from random weights, (b) LoRA.
+/// The arms, by the tag of their training steps: the control (the pretrained model, not
+/// fine-tuned), (a) from random weights, (b) LoRA.
+pub use crate::compare::UNTUNED;
 pub const SCRATCH: &str = "scratch";
 pub const LORA: &str = "lora";
 
@@ -56,60 +65,34 @@ impl Default for ShortcutSpec {
     }
 }
 
-/// One way of training, and how it answers.
-#[derive(Clone, Debug, Serialize)]
-pub struct ShortcutArm {
-    pub name: String,
-    pub trainable_params: usize,
-    pub final_loss: f32,
-    /// Share of held-out questions answered correctly.
-    pub accuracy: f64,
-    /// Share of held-out answers that repeat a training answer instead (e.g. 玉山).
-    pub shortcut_share: f64,
-    /// ‖W − W₀‖/‖W₀‖: from its random start for (a), from the pretrained weights (adapter
-    /// merged) for (b).
-    pub relative_change: f64,
-    pub answers: Vec<AnswerCheck>,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct ShortcutReport {
     pub train_pairs: usize,
     pub heldout_questions: usize,
+    /// The held-out facts asked in other phrasings.
+    pub paraphrased_questions: usize,
     /// Share of the held-out facts the pretrained model, before any fine-tuning, completes
     /// correctly as plain text ("世界最深的海溝是" → 馬里亞納海溝): the knowledge is there;
     /// fine-tuning only has to teach the model to answer with it.
     pub pretrained_completes: f64,
-    pub from_scratch: ShortcutArm,
-    pub pretrained_lora: ShortcutArm,
+    /// [`UNTUNED`] (the control), [`SCRATCH`], [`LORA`], in that order.
+    pub arms: Vec<ArmReport>,
 }
 
-impl ShortcutArm {
-    fn new(name: &str, arm: ArmReport) -> Self {
-        Self {
-            name: name.to_string(),
-            trainable_params: arm.trainable_params,
-            final_loss: arm.final_loss.unwrap_or(f32::NAN),
-            accuracy: arm.accuracy,
-            shortcut_share: arm.shortcut_share,
-            relative_change: arm.relative_change,
-            answers: arm.answers,
-        }
-    }
-}
-
-/// Runs both arms. `on_step` receives each training step, tagged [`SCRATCH`] or [`LORA`].
+/// Runs the three arms. `on_step` receives each training step, tagged [`SCRATCH`] or [`LORA`].
 pub async fn run_shortcut(
     pretrained: &Model,
     tokenizer: &ChatTokenizer,
     train: &[QaItem],
     heldout: &[QaItem],
+    paraphrases: &[QaItem],
     spec: &ShortcutSpec,
     device: &Device,
     on_step: impl FnMut(&str, &StepEvent),
 ) -> Result<ShortcutReport, TrainError> {
     let pretrained_completes = completion_share(pretrained, tokenizer, heldout, spec.max_answer_tokens).await?;
     let arms = [
+        Arm::untuned(),
         Arm {
             key: SCRATCH,
             start: Start::Random { seed: spec.seed.wrapping_add(1) },
@@ -127,14 +110,41 @@ pub async fn run_shortcut(
             lr: spec.lora_lr,
         },
     ];
-    let comparison = Comparison::new(spec.template, spec.batch_size, spec.seed, spec.max_answer_tokens, heldout, train);
-    let reports = compare(pretrained, tokenizer, &arms, &comparison, device, on_step).await?;
-    let [from_scratch, pretrained_lora] = <[ArmReport; 2]>::try_from(reports).expect("one report per arm");
+    let comparison = Comparison {
+        paraphrases,
+        ..Comparison::new(spec.template, spec.batch_size, spec.seed, spec.max_answer_tokens, heldout, train)
+    };
+    let arms = compare(pretrained, tokenizer, &arms, &comparison, device, on_step).await?;
     Ok(ShortcutReport {
         train_pairs: train.len(),
         heldout_questions: heldout.len(),
+        paraphrased_questions: paraphrases.len(),
         pretrained_completes,
-        from_scratch: ShortcutArm::new("from scratch", from_scratch),
-        pretrained_lora: ShortcutArm::new("pretrained + LoRA", pretrained_lora),
+        arms,
     })
+}
+
+/// Each arm's figures in the lesson's table.
+const FIGURES: [Figure; 9] = [
+    Figure::Accuracy,
+    Figure::RightAndStops,
+    Figure::ShortcutShare,
+    Figure::StopShare,
+    Figure::ParaphraseAccuracy,
+    Figure::ParaphraseRightAndStops,
+    Figure::TrainableParams,
+    Figure::RelativeChange,
+    Figure::FinalLoss,
+];
+
+impl ShortcutReport {
+    pub fn summary(&self, seed: u64) -> LessonSummary {
+        let notes = vec![metric("pretrained_completes", MetricKind::Share, self.pretrained_completes)];
+        let arms: Vec<&ArmReport> = self.arms.iter().collect();
+        let mut summary = compared_summary(NAME, seed, self.train_pairs, notes, &arms, &FIGURES);
+        // The same facts in other words, after the held-out questions.
+        let paraphrased: Vec<&[AnswerCheck]> = self.arms.iter().map(|a| a.paraphrase_answers.as_slice()).collect();
+        summary.rows.extend(rows(&paraphrased, usize::MAX, |c| (&c.question, &c.expected, &c.answer, c.correct)));
+        summary
+    }
 }

@@ -14,10 +14,13 @@ use yushan_train::{StepEvent, TrainError};
 use crate::compare::{Arm, Start, Tuning, train_arm};
 use crate::qa::QaItem;
 use crate::run::LessonRun;
-use crate::tasks::{TaskData, TaskScore, ask_tasks};
+use crate::summary::{ArmSummary, LessonSummary, MetricKind, metric, task_rows};
+use crate::tasks::{self, TaskData, TaskScore, ask_tasks};
+
+pub const NAME: &str = "specialists";
 
 /// The arms, by the tag of their training steps (the untuned model never trains).
-pub const UNTUNED: &str = "untuned";
+pub use crate::compare::UNTUNED;
 pub const TRANSLATOR: &str = "translator";
 pub const EDITOR: &str = "editor";
 pub const GENERALIST: &str = "generalist";
@@ -117,4 +120,56 @@ pub async fn run_specialists(
         heldout_items: data.translate_heldout.len(),
         arms,
     })
+}
+
+/// Rows of each task the answer table shows (all items are in the report): enough to see what
+/// each arm does with each kind of instruction, few enough to read.
+pub const ROWS_PER_TASK: usize = 8;
+
+/// Each task's figures: its key, and the names of its exact share and mean similarity.
+const TASK_FIGURES: [(&str, &str, &str); 3] = [
+    (tasks::TRANSLATE, "translate_exact", "translate_similarity"),
+    (tasks::EDIT, "edit_exact", "edit_similarity"),
+    (tasks::COMPOSITE, "composite_exact", "composite_similarity"),
+];
+
+impl SpecialistsReport {
+    pub fn summary(&self, seed: u64) -> LessonSummary {
+        let arms = self
+            .arms
+            .iter()
+            .map(|a| {
+                let mut metrics = Vec::new();
+                for (task, exact, similarity) in TASK_FIGURES {
+                    if let Some(score) = tasks::find_task(&a.tasks, task) {
+                        metrics.push(metric(exact, MetricKind::Share, score.exact));
+                        metrics.push(metric(similarity, MetricKind::Score, score.similarity));
+                    }
+                }
+                metrics.push(metric("train_pairs", MetricKind::Count, a.train_pairs as f64));
+                metrics.extend(a.final_loss.map(|l| metric("final_loss", MetricKind::Loss, f64::from(l))));
+                ArmSummary { key: a.key, metrics }
+            })
+            .collect();
+        let rows = TASK_FIGURES
+            .iter()
+            .flat_map(|&(task, ..)| {
+                let scores: Vec<&TaskScore> =
+                    self.arms.iter().filter_map(|a| tasks::find_task(&a.tasks, task)).collect();
+                // Only where every arm has the task, so that each row has an answer per arm.
+                if scores.len() == self.arms.len() { task_rows(&scores, ROWS_PER_TASK) } else { Vec::new() }
+            })
+            .collect();
+        LessonSummary {
+            lesson: NAME,
+            seed,
+            train_pairs: self.translate_pairs + self.edit_pairs,
+            notes: Vec::new(),
+            arms,
+            check: "exact",
+            rows,
+            curves: Vec::new(),
+            examples: Vec::new(),
+        }
+    }
 }

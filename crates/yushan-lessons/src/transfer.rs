@@ -13,8 +13,10 @@ use yushan_train::{StepEvent, TrainError};
 use crate::compare::{Arm, ArmReport, Comparison, Start, Tuning, compare};
 use crate::qa::{QaItem, parse_pairs, parse_questions};
 use crate::shortcut::ShortcutSpec;
+use crate::summary::{Figure, LessonSummary, MetricKind, compared_summary, metric};
 
 /// Where the lesson's files live in the repository.
+pub const NAME: &str = "transfer";
 pub const DATA_DIR: &str = "lessons/transfer";
 /// Chat pairs in English ("What is the highest mountain in Japan?" → "Mount Fuji.").
 pub const TRAIN_EN: &str = "train-en.jsonl";
@@ -22,10 +24,12 @@ pub const TRAIN_EN: &str = "train-en.jsonl";
 pub const TRAIN_ZH: &str = "train-zh.jsonl";
 /// Chinese questions about other facts, `{"question","answer","accept":[中文名, English name]}`.
 pub const HELDOUT: &str = "heldout.jsonl";
+/// The files in the order [`TransferData::read`] reads them.
+pub const FILES: [&str; 3] = [TRAIN_EN, TRAIN_ZH, HELDOUT];
 
 /// The arms, by the tag of their training steps: the pretrained model as it is (it never
 /// trains, so no steps carry this tag), LoRA on the English pairs, LoRA on the Chinese pairs.
-pub const UNTUNED: &str = "untuned";
+pub use crate::compare::UNTUNED;
 pub const ENGLISH: &str = "english";
 pub const CHINESE: &str = "chinese";
 
@@ -113,8 +117,7 @@ pub async fn run_transfer(
         steps: spec.steps,
         lr: spec.lr,
     };
-    let untuned = Arm { key: UNTUNED, start: Start::Pretrained, tuning: Tuning::None, train: &[], steps: 0, lr: 0.0 };
-    let arms = [untuned, lora(ENGLISH, &data.en), lora(CHINESE, &data.zh)];
+    let arms = [Arm::untuned(), lora(ENGLISH, &data.en), lora(CHINESE, &data.zh)];
     let taught: Vec<QaItem> = data.en.iter().chain(&data.zh).cloned().collect();
     let comparison =
         Comparison::new(spec.template, spec.batch_size, spec.seed, spec.max_answer_tokens, &data.heldout, &taught);
@@ -133,6 +136,28 @@ pub async fn run_transfer(
 }
 
 /// Written in Chinese: more Han characters than Latin letters (so an empty answer is not).
+impl TransferReport {
+    /// Each arm's figures, "answers in Chinese" after "right"; an answer that names the fact in
+    /// either language is right.
+    pub fn summary(&self, seed: u64) -> LessonSummary {
+        let arms: Vec<&ArmReport> = self.arms.iter().map(|a| &a.arm).collect();
+        let figures = [
+            Figure::Accuracy,
+            Figure::RightAndStops,
+            Figure::ShortcutShare,
+            Figure::StopShare,
+            Figure::TrainableParams,
+            Figure::FinalLoss,
+        ];
+        let mut summary = compared_summary(NAME, seed, self.train_pairs, Vec::new(), &arms, &figures);
+        for (arm, shown) in self.arms.iter().zip(&mut summary.arms) {
+            shown.metrics.insert(1, metric("chinese_share", MetricKind::Share, arm.chinese_share));
+        }
+        summary.check = "correct_either";
+        summary
+    }
+}
+
 fn is_chinese(text: &str) -> bool {
     let han = text.chars().filter(|&c| is_han(c)).count();
     let latin = text.chars().filter(char::is_ascii_alphabetic).count();
