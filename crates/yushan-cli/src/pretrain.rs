@@ -80,6 +80,10 @@ pub struct PretrainArgs {
     /// aligned shapes let the GPU kernels use wider loads and need fewer kernel variants.
     #[arg(long, default_value_t = 64)]
     pad_vocab: usize,
+    /// Also write the model to --out every N steps (0: only at the end), so that a long run
+    /// stopped part-way leaves its latest weights.
+    #[arg(long, default_value_t = 0)]
+    save_every: usize,
 }
 
 /// Cycles through the packed windows, a fresh seeded order every pass.
@@ -160,6 +164,9 @@ pub fn run(args: PretrainArgs) -> Result<()> {
             writeln!(log, "{}", serde_json::to_string(&event)?)?;
             bar.set_message(format!("loss {:.4} {:.0} tok/s", event.loss, event.tokens_per_s));
             bar.inc(1);
+            if args.save_every > 0 && event.step % args.save_every == 0 && !trainer.is_done() {
+                model_dir::save(&args.out, &trainer.current_model(), &tokenizer)?;
+            }
         }
         bar.finish();
         trainer.into_model()
