@@ -20,9 +20,8 @@
 use yushan_rng::SplitMix64;
 
 use crate::facts::{FACTS, Fact};
-use crate::forms::{questions_en, questions_zh, statements_en};
 use crate::prose::{Document, capitalise};
-use crate::questions::answer_sentence;
+use crate::questions::{answer_sentence, question_en, question_for};
 
 /// Who speaks in a transcript: (the asker's tag, the answerer's tag). Many different pairs, so
 /// that the model learns "a line that answers the line above", not one pair of names.
@@ -63,24 +62,22 @@ fn answers_zh(fact: &Fact) -> [String; 3] {
     [format!("{a}。"), format!("是{a}。"), answer_sentence(fact)]
 }
 
-/// The bare name, or the fact's first English statement.
 fn answers_en(fact: &Fact) -> [String; 2] {
-    let name = format!("{}.", capitalise(fact.answer_en)).replace("..", ".");
-    [name, statements_en(fact).swap_remove(0)]
+    let a = fact.answer_en;
+    let cap = capitalise(a);
+    [format!("{cap}."), format!("It is {a}.")].map(|s| s.replace("..", "."))
 }
 
-/// One exchange about `fact`: the question line (in one of the many ways the fact is asked)
-/// and the answer line.
-fn exchange(fact: &Fact, chinese: bool, speakers: (&str, &str), pick: usize) -> String {
+/// One exchange about `fact`: the question line and the answer line.
+fn exchange(fact: &Fact, chinese: bool, speakers: (&str, &str), answer_form: usize) -> String {
     let (asker, answerer) = speakers;
-    let (questions, answers) = if chinese {
-        (questions_zh(fact), answers_zh(fact).to_vec())
+    if chinese {
+        let answers = answers_zh(fact);
+        format!("{asker}{}\n{answerer}{}", question_for(fact), answers[answer_form % answers.len()])
     } else {
-        (questions_en(fact), answers_en(fact).to_vec())
-    };
-    let question = &questions[pick % questions.len()];
-    let answer = &answers[(pick / questions.len()) % answers.len()];
-    format!("{asker}{question}\n{answerer}{answer}")
+        let answers = answers_en(fact);
+        format!("{asker}{}\n{answerer}{}", question_en(fact), answers[answer_form % answers.len()])
+    }
 }
 
 /// Every fact asked `repeats` times in each language, in transcripts of 2-3 exchanges with
@@ -113,48 +110,34 @@ pub fn generate_dialogues(seed: u64, repeats: usize) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::truth::{assert_no_chat_tags, assert_states_only_its_own_answer};
 
     #[test]
-    fn every_exchange_answers_its_own_question_and_names_no_rival() {
+    fn every_exchange_answers_its_own_question() {
         let documents = generate_dialogues(0, 2);
         assert_eq!(documents, generate_dialogues(0, 2));
         for d in &documents {
             let lines: Vec<&str> = d.text.lines().collect();
             assert_eq!(lines.len(), 2 * d.facts.len(), "{}", d.text);
             for (pair, &i) in lines.chunks(2).zip(&d.facts) {
+                let fact = &FACTS[i];
                 let chinese = pair[0].contains('？');
+                let answer = if chinese { fact.answer_zh } else { fact.answer_en };
                 assert!(pair[0].ends_with(['？', '?']), "not a question: {}", pair[0]);
-                assert_states_only_its_own_answer(i, pair[1], chinese);
-                let asked = if chinese { questions_zh(&FACTS[i]) } else { questions_en(&FACTS[i]) };
-                assert!(asked.iter().any(|q| pair[0].ends_with(q.as_str())), "{}", pair[0]);
+                assert!(pair[1].to_lowercase().contains(&answer.to_lowercase()), "{} ↛ {}", pair[0], pair[1]);
             }
         }
         for i in 0..FACTS.len() {
-            let asked = documents.iter().map(|d| d.facts.iter().filter(|&&f| f == i).count()).sum::<usize>();
+            let asked = documents.iter().filter(|d| d.facts.contains(&i)).count();
             assert_eq!(asked, 4, "fact {i} asked {asked} times, not twice in each language");
         }
     }
 
     #[test]
-    fn facts_are_asked_in_many_phrasings() {
-        let documents = generate_dialogues(0, 6);
-        let mut forms_zh = std::collections::HashSet::new();
-        for d in &documents {
-            for (pair, &i) in d.text.lines().collect::<Vec<_>>().chunks(2).zip(&d.facts) {
-                if let Some(k) = questions_zh(&FACTS[i]).iter().position(|q| pair[0].ends_with(q.as_str())) {
-                    forms_zh.insert((FACTS[i].kind.is_superlative(), k));
-                }
-            }
-        }
-        let superlative_forms = forms_zh.iter().filter(|(s, _)| *s).count();
-        assert!(superlative_forms >= 8, "only {superlative_forms} Chinese phrasings of superlatives asked");
-    }
-
-    #[test]
     fn transcripts_never_use_the_chat_templates_tags() {
         for d in generate_dialogues(0, 1) {
-            assert_no_chat_tags(&d.text);
+            for tag in ["使用者", "AI:", "<|im_start|>", "系統"] {
+                assert!(!d.text.contains(tag), "{tag} in {}", d.text);
+            }
         }
     }
 }

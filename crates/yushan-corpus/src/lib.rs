@@ -1,6 +1,6 @@
 //! The pretraining data of the shipped model, from one table of true facts.
 //!
-//! `facts` holds the table; `forms` how each kind of fact is stated and asked; `prose` states every fact in varied Traditional Chinese and English
+//! `facts` holds the table; `prose` states every fact in varied Traditional Chinese and English
 //! sentences, as encyclopedias and textbooks do; `dialogue` asks them in quiz transcripts and
 //! FAQs (never in the chat templates' role tags); `questions` turns facts into the chat pairs
 //! and held-out questions of the lessons, so what a lesson asks is always what the corpus taught;
@@ -8,13 +8,10 @@
 
 pub mod dialogue;
 pub mod facts;
-pub mod forms;
 pub mod glossary;
 pub mod prose;
 pub mod questions;
 pub mod tasks;
-#[cfg(test)]
-mod truth;
 
 pub use dialogue::generate_dialogues;
 
@@ -41,6 +38,4 @@ pub fn knowledge_corpus(seed: u64, repeats: CorpusRepeats) -> Vec<Document> {
 
 pub use facts::{FACTS, Fact, Kind, Scope};
 pub use prose::{Document, generate_corpus, sentences};
-pub use questions::{
-    QuestionItem, answer_sentence, question_en, question_for, shortcut_lesson, shortcut_paraphrases, transfer_lesson,
-};
+pub use questions::{QuestionItem, answer_sentence, question_en, question_for, shortcut_lesson, transfer_lesson};
