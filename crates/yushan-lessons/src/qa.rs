@@ -54,8 +54,12 @@ impl QaItem {
 
     /// The first sentence of `generated` names the answer or an accepted name.
     pub fn is_correct(&self, generated: &str) -> bool {
-        let first = first_sentence(generated);
-        self.names().any(|name| first.contains(name))
+        self.is_named_in(first_sentence(generated))
+    }
+
+    /// `text` names the answer or an accepted name, anywhere.
+    pub fn is_named_in(&self, text: &str) -> bool {
+        self.names().any(|name| text.contains(name))
     }
 }
 

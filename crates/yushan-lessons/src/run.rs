@@ -118,7 +118,7 @@ pub(crate) async fn completion_share(
         let text = tokenizer.decode(&generation.tokens);
         // Only the first clause counts: the model goes on to state other facts after it.
         let first = text.split(['。', '，', '.']).next().unwrap_or("");
-        right += usize::from(item.is_correct(first));
+        right += usize::from(item.is_named_in(first));
     }
     Ok(right as f64 / items.len().max(1) as f64)
 }
