@@ -10,10 +10,9 @@ use yushan_model::{LoraConfig, LoraTarget, Model};
 use yushan_train::{StepEvent, TrainError};
 
 use crate::compare::{Arm, ArmReport, Comparison, Start, Tuning, compare};
-use crate::qa::AnswerCheck;
-use crate::qa::QaItem;
+use crate::qa::{AnswerCheck, QaItem};
 use crate::run::completion_share;
-use crate::summary::{Figure, LessonSummary, MetricKind, compared_summary, metric, rows};
+use crate::summary::{Figure, LessonSummary, MetricKind, answer_rows, compared_summary, metric};
 
 /// The lesson's name, in the CLI (`yushan lesson shortcut`) and the page.
 pub const NAME: &str = "shortcut";
@@ -144,7 +143,7 @@ impl ShortcutReport {
         let mut summary = compared_summary(NAME, seed, self.train_pairs, notes, &arms, &FIGURES);
         // The same facts in other words, after the held-out questions.
         let paraphrased: Vec<&[AnswerCheck]> = self.arms.iter().map(|a| a.paraphrase_answers.as_slice()).collect();
-        summary.rows.extend(rows(&paraphrased, usize::MAX, |c| (&c.question, &c.expected, &c.answer, c.correct)));
+        summary.rows.extend(answer_rows(&paraphrased));
         summary
     }
 }

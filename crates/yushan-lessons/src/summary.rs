@@ -161,10 +161,9 @@ pub(crate) fn rows<A>(arms: &[&[A]], n: usize, view: impl Fn(&A) -> (&str, &str,
         .collect()
 }
 
-/// A row per held-out question, with each arm's answer marked right or wrong.
-pub(crate) fn answer_rows(arms: &[&ArmReport]) -> Vec<AnswerRow> {
-    let answers: Vec<&[AnswerCheck]> = arms.iter().map(|a| a.answers.as_slice()).collect();
-    rows(&answers, usize::MAX, |c| (&c.question, &c.expected, &c.answer, c.correct))
+/// A row per question asked, with each arm's answer (`answers[arm]`) marked right or wrong.
+pub(crate) fn answer_rows(answers: &[&[AnswerCheck]]) -> Vec<AnswerRow> {
+    rows(answers, usize::MAX, |c| (&c.question, &c.expected, &c.answer, c.correct))
 }
 
 /// The summary of a lesson whose arms are all compared on the same questions ([`ArmReport`]):
@@ -184,7 +183,7 @@ pub(crate) fn compared_summary(
         notes,
         arms: arms.iter().map(|a| ArmSummary { key: a.key, metrics: Figure::all_of(figures, a) }).collect(),
         check: "correct",
-        rows: answer_rows(arms),
+        rows: answer_rows(&arms.iter().map(|a| a.answers.as_slice()).collect::<Vec<_>>()),
         curves: Vec::new(),
         examples: Vec::new(),
     }
