@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{
     Batch, ChatTokenizer, build_char_tokenizer, pack_text_batches, parse_jsonl_lenient, train_bpe_tokenizer,
 };
+use yushan_model::frozen::FrozenPrecision;
 use yushan_model::{Model, ModelConfig};
 use yushan_train::{TrainConfig, Trainer};
 
@@ -84,6 +85,11 @@ pub struct PretrainArgs {
     /// stopped part-way leaves its latest weights.
     #[arg(long, default_value_t = 0)]
     save_every: usize,
+    /// Go on training the model of this folder (its weights, shape and tokenizer; the shape
+    /// and tokenizer options are then not used) instead of a new random one: a long pretraining
+    /// run can be done in parts. The optimiser starts afresh, with its own warm-up.
+    #[arg(long)]
+    init: Option<PathBuf>,
 }
 
 /// Cycles through the packed windows, a fresh seeded order every pass.
@@ -106,23 +112,47 @@ pub fn run(args: PretrainArgs) -> Result<()> {
         args.text.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<Vec<_>>>()?.join("\n");
     let extra: Vec<String> =
         args.vocab_from.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<_>>()?;
-    let mut vocab_texts: Vec<&str> = vec![corpus.as_str()];
-    vocab_texts.extend(extra.iter().map(|s| s.as_str()));
-    // The tokenizer adds the templates' role tags and special tokens itself.
-    let tokenizer: ChatTokenizer = match args.tokenizer {
-        TokenizerKind::Char => build_char_tokenizer(&vocab_texts),
-        TokenizerKind::Bpe => train_bpe_tokenizer(&vocab_texts, args.vocab_size),
-    };
-    let vocab = tokenizer.vocab_size().next_multiple_of(args.pad_vocab.max(1));
-    let config = match args.arch {
-        Arch::Gpt2 => ModelConfig::gpt2(vocab, args.hidden, args.layers, args.heads, args.ff, args.context),
-        Arch::Llama => {
-            ModelConfig::llama(vocab, args.hidden, args.layers, args.heads, args.kv_heads, args.ff, args.context)
+    let (device, adapter) = device::open(args.backend)?;
+    let (model, tokenizer) = match &args.init {
+        Some(dir) => {
+            let (model, tokenizer) = model_dir::load(dir, &device, FrozenPrecision::F32)?;
+            let unknown = tokenizer.unknown_chars(&corpus);
+            anyhow::ensure!(
+                unknown.is_empty(),
+                "{} has no token for {} character(s) of the corpus: {}",
+                dir.join("tokenizer.json").display(),
+                unknown.len(),
+                unknown.iter().take(20).collect::<String>()
+            );
+            eprintln!("continuing from {}", dir.display());
+            (model, tokenizer)
+        }
+        None => {
+            let mut vocab_texts: Vec<&str> = vec![corpus.as_str()];
+            vocab_texts.extend(extra.iter().map(|s| s.as_str()));
+            // The tokenizer adds the templates' role tags and special tokens itself.
+            let tokenizer: ChatTokenizer = match args.tokenizer {
+                TokenizerKind::Char => build_char_tokenizer(&vocab_texts),
+                TokenizerKind::Bpe => train_bpe_tokenizer(&vocab_texts, args.vocab_size),
+            };
+            let vocab = tokenizer.vocab_size().next_multiple_of(args.pad_vocab.max(1));
+            let config = match args.arch {
+                Arch::Gpt2 => ModelConfig::gpt2(vocab, args.hidden, args.layers, args.heads, args.ff, args.context),
+                Arch::Llama => ModelConfig::llama(
+                    vocab,
+                    args.hidden,
+                    args.layers,
+                    args.heads,
+                    args.kv_heads,
+                    args.ff,
+                    args.context,
+                ),
+            };
+            config.validate()?;
+            (Model::init(&config, args.seed, &device), tokenizer)
         }
     };
-    config.validate()?;
-    let (device, adapter) = device::open(args.backend)?;
-    let model = Model::init(&config, args.seed, &device);
+    let vocab = model.config.vocab_size;
     let params = burn::module::Module::num_params(&model);
     eprintln!(
         "model: {params} parameters, {} tokens in the vocabulary (table of {vocab}); device: {adapter}",

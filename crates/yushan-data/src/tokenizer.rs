@@ -214,6 +214,17 @@ impl ChatTokenizer {
         self.inner.id_to_token(id)
     }
 
+    /// The distinct characters of `text` that this tokenizer maps to `<|unk|>`, in order of
+    /// first appearance (none for tokenizers without an unknown token).
+    pub fn unknown_chars(&self, text: &str) -> Vec<char> {
+        let Some(unk) = self.token_id(UNK) else { return vec![] };
+        let mut seen = std::collections::HashSet::new();
+        text.chars()
+            .filter(|c| seen.insert(*c))
+            .filter(|c| self.encode(c.encode_utf8(&mut [0; 4])).contains(&unk))
+            .collect()
+    }
+
     /// The padding id (`<|pad|>`, else 0).
     pub fn pad_id(&self) -> u32 {
         self.token_id(PAD).unwrap_or(0)
@@ -297,6 +308,8 @@ mod tests {
         assert!(tok.token_id("a").unwrap() >= 6);
         assert_eq!(tok.token_id("b"), Some(tok.token_id("a").unwrap() + 1));
         assert_eq!(tok.encode("a狗"), vec![tok.token_id("a").unwrap(), 1]);
+        assert_eq!(tok.unknown_chars("狗a貓b狗"), vec!['狗', '貓']);
+        assert!(tok.unknown_chars("abba").is_empty());
         // The templates' tags are covered even when the data lacks them.
         assert!(!tok.encode("使用者: AI: 系統: assistant\n").contains(&1));
         assert_eq!(build_char_tokenizer(&["ba"]).to_json(), build_char_tokenizer(&["ab"]).to_json());
