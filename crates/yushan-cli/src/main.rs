@@ -1,5 +1,6 @@
 //! `yushan`: fine-tune small language models with LoRA on role-tagged chat data, offline.
 
+mod atomic;
 mod bench;
 mod chat;
 mod corpus;

@@ -12,7 +12,7 @@ use yushan_model::frozen::FrozenPrecision;
 use yushan_model::memory::dtype_name;
 use yushan_model::{LoraConfig, Model, ModelConfig};
 
-use crate::device;
+use crate::{atomic, device};
 
 fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
     let path = dir.join(name);
@@ -97,15 +97,22 @@ pub fn set_enable_thinking(
     Ok(tokenizer)
 }
 
+/// Writes the model's folder; each file replaces the old one only once it is whole.
 pub fn save(dir: &Path, model: &Model, tokenizer: &ChatTokenizer) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    std::fs::write(dir.join("config.json"), model.config.to_json())?;
-    std::fs::write(dir.join("tokenizer.json"), tokenizer.to_json())?;
     // Our models end every document and answer with <|endoftext|> and have no BOS token.
-    let config = serde_json::json!({ "bos_token": null, "eos_token": yushan_data::END_OF_TEXT });
-    std::fs::write(dir.join("tokenizer_config.json"), serde_json::to_string_pretty(&config)? + "\n")?;
-    std::fs::write(dir.join("model.safetensors"), pollster::block_on(model.to_safetensors())?)?;
-    Ok(())
+    let tokenizer_config = serde_json::json!({ "bos_token": null, "eos_token": yushan_data::END_OF_TEXT });
+    let tokenizer_config = serde_json::to_string_pretty(&tokenizer_config)? + "\n";
+    let weights = pollster::block_on(model.to_safetensors())?;
+    let (config, tokenizer) = (model.config.to_json(), tokenizer.to_json());
+    atomic::write_files(
+        dir,
+        &[
+            ("config.json", config.as_bytes()),
+            ("tokenizer.json", tokenizer.as_bytes()),
+            ("tokenizer_config.json", tokenizer_config.as_bytes()),
+            ("model.safetensors", &weights),
+        ],
+    )
 }
 
 pub fn attach_adapter(model: Model, dir: &Path) -> Result<(Model, LoraConfig)> {
@@ -114,12 +121,10 @@ pub fn attach_adapter(model: Model, dir: &Path) -> Result<(Model, LoraConfig)> {
     model.with_peft_adapter(&config, &weights).with_context(|| format!("loading the adapter in {}", dir.display()))
 }
 
+/// Writes the adapter in PEFT's layout; each file replaces the old one only once it is whole.
 pub fn save_adapter(dir: &Path, model: &Model, lora: &LoraConfig, base: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (config, weights) = pollster::block_on(model.adapter_to_peft(lora, base))?;
-    std::fs::write(dir.join("adapter_config.json"), config)?;
-    std::fs::write(dir.join("adapter_model.safetensors"), weights)?;
-    Ok(())
+    atomic::write_files(dir, &[("adapter_config.json", config.as_bytes()), ("adapter_model.safetensors", &weights)])
 }
 
 /// `--frozen-weights`: auto, f16 or f32.

@@ -150,7 +150,18 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
 
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    let mut log = std::fs::File::create(args.out.join("training_log.jsonl"))?;
+    let saved = ["adapter_model.safetensors", "model.safetensors"].iter().find(|f| args.out.join(f).exists());
+    if let Some(file) = saved {
+        eprintln!(
+            "note: {} already holds a run ({file}); it stays until this run ends, then this run replaces it",
+            args.out.display()
+        );
+    }
+    // The log is written beside the old one and takes its place with the new adapter, so a run
+    // stopped part-way leaves the folder's last run whole.
+    let (log_path, partial_log) = (args.out.join("training_log.jsonl"), args.out.join(".training_log.jsonl.partial"));
+    let mut log =
+        std::fs::File::create(&partial_log).with_context(|| format!("cannot write {}", partial_log.display()))?;
     let bar = ProgressBar::new(args.steps as u64);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed}<{eta}] {msg}").expect("template"));
     let mut heldout = None;
@@ -175,5 +186,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             eprintln!("model saved in {}", args.out.display());
         }
     }
+    log.sync_all()?;
+    std::fs::rename(&partial_log, &log_path).with_context(|| format!("cannot replace {}", log_path.display()))?;
     Ok(())
 }

@@ -104,6 +104,42 @@ fn pretrain_train_generate_and_export_a_peft_adapter() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "玉山");
+
+    // A second run into the same folder, killed part-way, leaves the first run whole: its
+    // adapter still loads and answers, and its log is the first run's.
+    let before = ["adapter_model.safetensors", "adapter_config.json", "training_log.jsonl"]
+        .map(|f| std::fs::read(run.join(f)).unwrap());
+    let mut second = Command::new(env!("CARGO_BIN_EXE_yushan"))
+        .args(["train", "--backend", "cpu", "--model", &s(&model), "--data", &s(&data), "--out", &s(&run)])
+        .args(["--steps", "1000000", "--batch", "3", "--seq", "32", "--heldout", "0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = run.join(".training_log.jsonl.partial");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&partial).map_or(true, |log| log.lines().count() < 3) {
+        assert!(started.elapsed().as_secs() < 120, "the second run logged no steps");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    second.kill().unwrap();
+    let output = second.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already holds a run"));
+    let after = ["adapter_model.safetensors", "adapter_config.json", "training_log.jsonl"]
+        .map(|f| std::fs::read(run.join(f)).unwrap());
+    assert!(before == after, "the killed run changed the folder's last run");
+    let (model, run) = (s(&model), s(&run));
+    let out = yushan(&[
+        "generate",
+        "--backend",
+        "cpu",
+        "--model",
+        &model,
+        "--adapter",
+        &run,
+        "--prompt",
+        "臺灣最高的山是哪座?",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "玉山", "{}", text(&out));
 }
 
 #[test]
