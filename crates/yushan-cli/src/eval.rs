@@ -21,6 +21,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
+    args.sampling.check()?;
     let text = std::fs::read_to_string(&args.data).with_context(|| format!("cannot read {}", args.data.display()))?;
     let conversations = parse_jsonl(&text).map_err(|e| anyhow::anyhow!("{}:\n{e}", args.data.display()))?;
     let (model, tokenizer) = chat::load(&args.model)?;

@@ -96,6 +96,11 @@ impl SamplingArgs {
             seed: self.seed,
         }
     }
+
+    /// Refuses settings that cannot sample, naming them, before any model loads.
+    pub fn check(&self) -> anyhow::Result<()> {
+        self.config().check().map_err(|e| anyhow::anyhow!("invalid sampling settings: {e}"))
+    }
 }
 
 #[derive(Args)]
@@ -152,7 +157,14 @@ pub fn parse_template(name: &str) -> Result<Template, String> {
 
 fn main() -> anyhow::Result<()> {
     let process_start = std::time::Instant::now();
-    match Cli::parse().command {
+    let command = Cli::parse().command;
+    match &command {
+        Command::Generate(GenerateArgs { sampling, .. }) | Command::Chat(ChatArgs { sampling, .. }) => {
+            sampling.check()?
+        }
+        _ => {}
+    }
+    match command {
         Command::Train(args) => train::run(args),
         Command::Generate(args) if args.raw => {
             chat::complete_once(&args.model, &args.sampling, &args.prompt.replace("\\n", "\n"))

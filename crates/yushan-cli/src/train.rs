@@ -115,12 +115,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
             min_lr_ratio: 0.1,
             steps: args.steps,
             weight_decay: args.weight_decay,
-            grad_clip: (args.clip > 0.0).then_some(args.clip),
+            grad_clip: (args.clip != 0.0).then_some(args.clip),
             seed: args.seed,
             eval_every: args.eval_every,
         },
     };
 
+    // Settings first, before the model loads: a typo is refused by name, not against the data.
+    spec.check().map_err(|e| anyhow::anyhow!("invalid training settings: {e}"))?;
     let (device, adapter) = device::open(args.backend)?;
     eprintln!("device: {adapter}");
     let frozen = if args.full { FrozenPrecision::F32 } else { args.frozen_weights };

@@ -358,3 +358,38 @@ fn the_shipped_lesson_files_are_what_the_corpus_command_writes_and_a_bad_line_is
     let message = text(&out);
     assert!(message.contains("edit-heldout.jsonl line 1") && message.contains("answr"), "{message}");
 }
+
+#[test]
+fn settings_out_of_range_are_refused_by_name_without_a_panic() {
+    let dir = tempdir("settings");
+    let data = dir.join("pairs.jsonl");
+    std::fs::write(&data, PAIRS).unwrap();
+    let data = data.to_str().unwrap();
+    let train = |flags: &[&str]| {
+        let args: Vec<&str> =
+            ["train", "--backend", "cpu", "--data", data, "--out", "unused"].iter().chain(flags).copied().collect();
+        yushan(&args)
+    };
+    let generate = |flags: &[&str]| {
+        let args: Vec<&str> =
+            ["generate", "--backend", "cpu", "--prompt", "你好"].iter().chain(flags).copied().collect();
+        yushan(&args)
+    };
+    let cases = [
+        (train(&["--dropout", "2"]), "invalid training settings: LoRA dropout must be at least 0 and below 1, not 2"),
+        (train(&["--lr=-1"]), "invalid training settings: the learning rate must be a positive number, not -1"),
+        (train(&["--lr", "nan"]), "the learning rate must be a positive number, not NaN"),
+        (train(&["--alpha=-16"]), "LoRA alpha must be a positive number, not -16"),
+        (train(&["--heldout", "nan"]), "the held-out share must be at least 0 and below 1, not NaN"),
+        (train(&["--clip", "nan"]), "the gradient clip must be a positive number, not NaN"),
+        (generate(&["--temperature", "nan"]), "invalid sampling settings: temperature must be 0 (greedy) or more"),
+        (generate(&["--top-p", "nan"]), "top-p must be above 0 and at most 1, not NaN"),
+        (generate(&["--max-tokens", "0"]), "the answer must be allowed at least 1 token"),
+    ];
+    for (out, expected) in cases {
+        let all = text(&out);
+        assert!(!out.status.success() && all.contains(expected), "expected `{expected}`:\n{all}");
+        assert!(!all.contains("panicked") && !all.contains(data), "{all}");
+    }
+    assert!(!Path::new("unused").exists());
+}

@@ -309,7 +309,7 @@ pub(crate) fn read_tensor(
         )));
     }
     let bytes = view.data();
-    let values = match view.dtype() {
+    let values: Vec<f32> = match view.dtype() {
         Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
         Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
         Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
@@ -322,6 +322,16 @@ pub(crate) fn read_tensor(
             )));
         }
     };
+    // A NaN or infinite weight (a diverged run, a damaged file) would make every answer
+    // `<|pad|>`: refuse it here, by name.
+    let broken = values.iter().filter(|v| !v.is_finite()).count();
+    if broken > 0 {
+        return Err(ModelError::Weights(format!(
+            "{source}: tensor `{name}` holds {broken} NaN or infinite value(s) of {}; the file is damaged or \
+             comes from a run that diverged",
+            values.len()
+        )));
+    }
     Ok(values)
 }
 

@@ -66,6 +66,23 @@ impl LoraConfig {
         Self { rank, alpha, dropout: 0.0, targets: targets.to_vec() }
     }
 
+    /// Why these settings cannot make an adapter, if they cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.rank == 0 {
+            return Err("LoRA rank must be at least 1".into());
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(format!("LoRA alpha must be a positive number, not {}", self.alpha));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(format!("LoRA dropout must be at least 0 and below 1, not {}", self.dropout));
+        }
+        if self.targets.is_empty() {
+            return Err("LoRA needs at least one target projection".into());
+        }
+        Ok(())
+    }
+
     pub fn scaling(&self) -> f64 {
         self.alpha / self.rank as f64
     }

@@ -90,8 +90,10 @@ fn parse_config(text: &str, model: &ModelConfig) -> Result<PeftConfig, ModelErro
             }
         })
         .collect::<Result<_, _>>()?;
+    let lora = LoraConfig { rank, alpha, dropout, targets: selection.targets.clone() };
+    lora.check().map_err(err)?;
     Ok(PeftConfig {
-        lora: LoraConfig { rank, alpha, dropout, targets: selection.targets.clone() },
+        lora,
         selection,
         rank_pattern,
         alpha_pattern: pattern("alpha_pattern")?,

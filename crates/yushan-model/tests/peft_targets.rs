@@ -139,3 +139,44 @@ fn selections_our_adapters_cannot_hold_are_refused_by_name() {
     let err = refuse(json!({"target_modules": ["q_proj", "gate"], "exclude_modules": ".*"}));
     assert!(err.contains("selects no module of this model"), "{err}");
 }
+
+#[test]
+fn settings_and_weights_no_adapter_can_have_are_refused_by_name() {
+    use LoraTarget::*;
+    let base = Model::init(&llama4(), 20, &Device::flex());
+    let (listed, bytes) = exported(&base, &[Q, V]);
+    let refuse = |fields: serde_json::Value| import(&base, &with(&listed, fields), &bytes).unwrap_err();
+    assert_eq!(
+        refuse(json!({"lora_alpha": -16})),
+        "adapter_config.json: LoRA alpha must be a positive number, not -16"
+    );
+    assert_eq!(
+        refuse(json!({"lora_dropout": 1.5})),
+        "adapter_config.json: LoRA dropout must be at least 0 and below 1, not 1.5"
+    );
+
+    // One NaN in a lora_B matrix: the adapter is refused, naming the tensor.
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let name = "base_model.model.model.layers.2.self_attn.v_proj.lora_B.weight";
+    let tensors: Vec<(String, Vec<u8>, Vec<usize>)> = file
+        .tensors()
+        .into_iter()
+        .map(|(n, view)| {
+            let mut data = view.data().to_vec();
+            if n == name {
+                data[4..8].copy_from_slice(&f32::NAN.to_le_bytes());
+            }
+            (n, data, view.shape().to_vec())
+        })
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
+        .iter()
+        .map(|(n, data, shape)| {
+            (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data).unwrap())
+        })
+        .collect();
+    let damaged = safetensors::serialize(views, None).unwrap();
+    let err = import(&base, &listed.to_string(), &damaged).unwrap_err();
+    assert!(err.contains(&format!("tensor `{name}` holds 1 NaN or infinite value(s)")), "{err}");
+    assert!(import(&base, &listed.to_string(), &bytes).is_ok());
+}

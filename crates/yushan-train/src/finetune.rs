@@ -30,6 +30,19 @@ pub struct FineTuneSpec {
     pub train: TrainConfig,
 }
 
+impl FineTuneSpec {
+    /// Why these settings cannot train, whatever the model and data, if they cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.batch_size == 0 || self.seq_len == 0 {
+            return Err("batch size and sequence length must be positive".into());
+        }
+        if !(0.0..1.0).contains(&self.heldout_fraction) {
+            return Err(format!("the held-out share must be at least 0 and below 1, not {}", self.heldout_fraction));
+        }
+        self.train.check()
+    }
+}
+
 /// What `prepare` made of the data, for the user to see.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSummary {
@@ -47,9 +60,7 @@ pub fn prepare(
     spec: &FineTuneSpec,
     device: &Device,
 ) -> Result<(Trainer, DataSummary), TrainError> {
-    if spec.batch_size == 0 || spec.seq_len == 0 {
-        return Err(TrainError::Config("batch size and sequence length must be positive".into()));
-    }
+    spec.check().map_err(TrainError::Config)?;
     if spec.seq_len > model.config.max_seq_len {
         return Err(TrainError::Config(format!(
             "sequence length {} exceeds the model's context of {} tokens",

@@ -24,6 +24,20 @@ impl SamplingConfig {
     pub fn greedy(max_new_tokens: usize) -> Self {
         Self { max_new_tokens, temperature: 0.0, top_k: 0, top_p: 1.0, seed: 0 }
     }
+
+    /// Why these settings cannot sample, if they cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.max_new_tokens == 0 {
+            return Err("the answer must be allowed at least 1 token".into());
+        }
+        if !(self.temperature.is_finite() && self.temperature >= 0.0) {
+            return Err(format!("temperature must be 0 (greedy) or more, not {}", self.temperature));
+        }
+        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+            return Err(format!("top-p must be above 0 and at most 1, not {}", self.top_p));
+        }
+        Ok(())
+    }
 }
 
 /// Why generation ended.
@@ -54,6 +68,7 @@ pub async fn generate(
     if prompt.is_empty() {
         return Err(TrainError::Config("the prompt is empty".into()));
     }
+    config.check().map_err(TrainError::Config)?;
     let context = model.config.max_seq_len;
     let keep = prompt.len().min(context.saturating_sub(1).max(1));
     let prompt = &prompt[prompt.len() - keep..];
@@ -140,6 +155,22 @@ fn argmax(values: &[f32]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sampling_settings_out_of_range_are_refused_by_name() {
+        let with = |edit: fn(&mut SamplingConfig)| {
+            let mut config = SamplingConfig::greedy(8);
+            edit(&mut config);
+            config.check()
+        };
+        assert_eq!(with(|_| {}), Ok(()));
+        assert_eq!(with(|c| c.temperature = 0.7), Ok(()));
+        assert_eq!(with(|c| c.max_new_tokens = 0), Err("the answer must be allowed at least 1 token".into()));
+        assert_eq!(with(|c| c.temperature = -1.0), Err("temperature must be 0 (greedy) or more, not -1".into()));
+        assert_eq!(with(|c| c.temperature = f64::NAN), Err("temperature must be 0 (greedy) or more, not NaN".into()));
+        assert_eq!(with(|c| c.top_p = f64::NAN), Err("top-p must be above 0 and at most 1, not NaN".into()));
+        assert_eq!(with(|c| c.top_p = 0.0), Err("top-p must be above 0 and at most 1, not 0".into()));
+    }
 
     #[test]
     fn greedy_takes_the_first_maximum() {

@@ -32,6 +32,34 @@ pub struct TrainConfig {
     pub eval_every: usize,
 }
 
+impl TrainConfig {
+    /// Why these settings cannot train, if they cannot: every number in its range, so a typo
+    /// is refused by name instead of diverging or panicking steps later.
+    pub fn check(&self) -> Result<(), String> {
+        let positive = |name: &str, value: f64| {
+            if value.is_finite() && value > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{name} must be a positive number, not {value}"))
+            }
+        };
+        if self.steps == 0 {
+            return Err("steps must be at least 1".into());
+        }
+        positive("the learning rate", self.learning_rate)?;
+        if !(0.0..=1.0).contains(&self.min_lr_ratio) {
+            return Err(format!("the final learning-rate ratio must be between 0 and 1, not {}", self.min_lr_ratio));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(format!("weight decay must be 0 or more, not {}", self.weight_decay));
+        }
+        if let Some(clip) = self.grad_clip {
+            positive("the gradient clip", clip)?;
+        }
+        self.lora.as_ref().map_or(Ok(()), LoraConfig::check)
+    }
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
@@ -80,19 +108,21 @@ impl Trainer {
         heldout: Vec<Batch>,
         device: &Device,
     ) -> Result<Self, TrainError> {
-        if config.steps == 0 {
-            return Err(TrainError::Config("steps must be at least 1".into()));
+        config.check().map_err(TrainError::Config)?;
+        if let Some(lora) = &config.lora
+            && lora.rank > model.config.hidden_size
+        {
+            return Err(TrainError::Config(format!(
+                "LoRA rank {} is larger than the model's hidden size ({}): each adapter would hold more \
+                 weights than the matrix it adapts",
+                lora.rank, model.config.hidden_size
+            )));
         }
         let device = device.clone().autodiff();
         device.seed(config.seed);
         let model = onto_autodiff(model.fork(&device));
         let model = match &config.lora {
-            Some(lora) => {
-                if lora.rank == 0 || lora.targets.is_empty() {
-                    return Err(TrainError::Config("LoRA needs a positive rank and at least one target".into()));
-                }
-                model.without_lora().with_lora(lora, config.seed)
-            }
+            Some(lora) => model.without_lora().with_lora(lora, config.seed),
             // Every weight trains: in f32, whatever the model was stored in.
             None => model.without_lora().with_matrix_dtype(FloatDType::F32).unfreeze(),
         };

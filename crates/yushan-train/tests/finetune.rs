@@ -153,3 +153,41 @@ fn over_length_conversations_are_refused_naming_the_conversation() {
         .to_string();
     assert!(err.contains("conversation 5") && err.contains("the limit is 49"), "{err}");
 }
+
+#[test]
+fn settings_out_of_range_are_refused_by_name_before_training() {
+    let (convs, tokenizer) = data();
+    let lora = || LoraConfig::new(4, 8.0, &[LoraTarget::Q, LoraTarget::V]);
+    let refused = |edit: &dyn Fn(&mut FineTuneSpec)| {
+        let mut spec = spec(10, Some(lora()));
+        edit(&mut spec);
+        match prepare(tiny_model(tokenizer.vocab_size()), &tokenizer, &convs, &spec, &Device::flex()) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted {spec:?}"),
+        }
+    };
+    let cases: [(&dyn Fn(&mut FineTuneSpec), &str); 9] = [
+        (&|s| s.train.learning_rate = -1.0, "the learning rate must be a positive number, not -1"),
+        (&|s| s.train.learning_rate = f64::NAN, "the learning rate must be a positive number, not NaN"),
+        (&|s| s.train.grad_clip = Some(f64::NAN), "the gradient clip must be a positive number, not NaN"),
+        (&|s| s.heldout_fraction = f64::NAN, "the held-out share must be at least 0 and below 1, not NaN"),
+        (&|s| s.heldout_fraction = -0.5, "the held-out share must be at least 0 and below 1, not -0.5"),
+        (&|s| s.train.lora.as_mut().unwrap().alpha = -16.0, "LoRA alpha must be a positive number, not -16"),
+        (&|s| s.train.lora.as_mut().unwrap().dropout = 2.0, "LoRA dropout must be at least 0 and below 1, not 2"),
+        (
+            &|s| s.train.lora.as_mut().unwrap().dropout = f64::NAN,
+            "LoRA dropout must be at least 0 and below 1, not NaN",
+        ),
+        (
+            &|s| s.train.lora.as_mut().unwrap().rank = 100_000,
+            "LoRA rank 100000 is larger than the model's hidden size (32)",
+        ),
+    ];
+    for (edit, expected) in cases {
+        let err = refused(edit);
+        assert!(err.contains(expected), "{err}");
+    }
+    // In range, the same settings train.
+    let ok = prepare(tiny_model(tokenizer.vocab_size()), &tokenizer, &convs, &spec(10, Some(lora())), &Device::flex());
+    assert!(ok.is_ok());
+}

@@ -146,12 +146,9 @@ impl TrainOptions {
                 .iter()
                 .map(|t| LoraTarget::parse(t).ok_or_else(|| format!("unknown LoRA target {t:?}")))
                 .collect::<Result<Vec<_>, _>>()?;
-            if !(0.0..1.0).contains(&self.lora_dropout) {
-                return Err(format!("LoRA dropout must be in [0, 1), not {}", self.lora_dropout));
-            }
             Some(LoraConfig { dropout: self.lora_dropout, ..LoraConfig::new(self.lora_r, self.lora_alpha, &targets) })
         };
-        Ok(FineTuneSpec {
+        let spec = FineTuneSpec {
             template,
             batch_size: self.batch,
             seq_len: if self.seq == 0 {
@@ -171,7 +168,9 @@ impl TrainOptions {
                 eval_every: self.eval_every,
                 ..TrainConfig::default()
             },
-        })
+        };
+        spec.check()?;
+        Ok(spec)
     }
 }
 
@@ -524,6 +523,8 @@ mod tests {
         assert!(bad.spec(64, 10, 8).unwrap_err().contains("xml"));
         let bad = TrainOptions { lora_dropout: 1.5, ..TrainOptions::default() };
         assert!(bad.spec(64, 10, 8).unwrap_err().contains("dropout"));
+        let bad = TrainOptions { lr: f64::NAN, ..TrainOptions::default() };
+        assert_eq!(bad.spec(64, 10, 8).unwrap_err(), "the learning rate must be a positive number, not NaN");
         let ok = TrainOptions { lora_dropout: 0.1, ..TrainOptions::default() };
         assert_eq!(ok.spec(64, 10, 8).unwrap().train.lora.unwrap().dropout, 0.1);
     }
