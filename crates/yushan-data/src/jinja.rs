@@ -84,6 +84,9 @@ impl JinjaTemplate {
             .build()
             .map_err(|e| template_error(format!("chat_template: {e}")))?;
         env.set_syntax(syntax);
+        // A render is bounded: a template whose loops never end (or run for hours) stops with
+        // an error instead of hanging training and the page.
+        env.set_fuel(Some(RENDER_FUEL));
         // `.strip()`, `.startswith()`, `.split()`, `.items()`: the Python methods templates call.
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("raise_exception", |message: String| -> Result<Value, Error> {
@@ -101,6 +104,14 @@ impl JinjaTemplate {
             variables: BTreeMap::new(),
         };
         template.set_special_tokens(std::iter::empty::<String>());
+        // One short conversation at load time: a template that runs out of fuel on it would
+        // on every conversation, so it is refused now rather than at training.
+        let probe = [Message::new(Role::User, "hi"), Message::new(Role::Assistant, "hello")];
+        if let Err(e @ DataError::ChatTemplate(_)) = template.render(&probe, false)
+            && e.to_string().contains(OUT_OF_FUEL)
+        {
+            return Err(e);
+        }
         Ok(template)
     }
 
@@ -356,7 +367,17 @@ fn template_error(message: String) -> DataError {
 }
 
 /// `raise_exception` becomes the template's own message; anything else names the template line.
+/// Template instructions one render may run: rendering Qwen3's template on a conversation of
+/// a hundred turns takes a few tens of thousands.
+const RENDER_FUEL: u64 = 20_000_000;
+const OUT_OF_FUEL: &str = "ran more than 20,000,000 steps";
+
 fn render_error(error: Error) -> DataError {
+    if error.kind() == ErrorKind::OutOfFuel {
+        return template_error(format!(
+            "the model's chat template {OUT_OF_FUEL} on one conversation and was stopped (a loop that does not end?)"
+        ));
+    }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     while let Some(e) = cause {
         if let Some(message) = e.downcast_ref::<Error>().and_then(|e| e.detail()).and_then(|d| d.strip_prefix(RAISED)) {

@@ -377,3 +377,21 @@ fn template_variables_are_checked() {
         .fold(JinjaTemplate::new(source, "", "").unwrap(), |t, (k, v)| t.with_variable(k, v).unwrap());
     assert_eq!(t.render(&[], false).unwrap(), "True 3 a,b x True");
 }
+
+#[test]
+fn a_template_that_never_ends_is_stopped_with_a_message_instead_of_hanging() {
+    let endless = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
+    let started = std::time::Instant::now();
+    // It would run on every conversation: refused as it loads.
+    let err = JinjaTemplate::new(endless, "", "").unwrap_err().to_string();
+    assert!(err.contains("ran more than 20,000,000 steps on one conversation and was stopped"), "{err}");
+    // One that runs away only on longer conversations loads, and stops there.
+    let late = format!(
+        "{{% if messages|length > 2 %}}{endless}{{% endif %}}{{% for m in messages %}}{{{{ m['content'] }}}}\n{{% endfor %}}"
+    );
+    let t = JinjaTemplate::new(&late, "", "").unwrap();
+    assert_eq!(t.render(&conversation()[1..3], false).unwrap(), "Highest peak in Taiwan?\nYushan.\n");
+    let err = t.render(&conversation(), false).unwrap_err().to_string();
+    assert!(err.contains("was stopped (a loop that does not end?)"), "{err}");
+    eprintln!("both stopped after {:?}", started.elapsed());
+}
