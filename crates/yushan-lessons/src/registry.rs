@@ -378,6 +378,7 @@ pub async fn run_lesson(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yushan_model::LoraTarget;
 
     #[test]
     fn lessons_have_names_arms_files_and_default_specs() {
@@ -406,6 +407,10 @@ mod tests {
         assert!(e.starts_with("shortcut settings:") && e.contains("unknown field `lora_step`"), "{e}");
         let e = LessonSpec::from_json(Lesson::Shortcut, serde_json::json!({"lora_steps": 0})).unwrap_err();
         assert!(e.contains("at least one training step"), "{e}");
+        // Targets by the short names of the CLI and the page, or by PEFT's module names.
+        let json = serde_json::json!({"lora": {"rank": 4, "alpha": 8.0, "targets": ["q", "v_proj", "gate"]}});
+        let LessonSpec::Shortcut(spec) = LessonSpec::from_json(Lesson::Shortcut, json).unwrap() else { panic!() };
+        assert_eq!(spec.lora.targets, [LoraTarget::Q, LoraTarget::V, LoraTarget::Gate]);
     }
 
     #[test]

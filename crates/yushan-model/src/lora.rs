@@ -8,22 +8,23 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Architecture, ModelConfig};
 use crate::rng::SplitMix64;
 
-/// The projections an adapter can attach to; names follow Hugging Face / PEFT module names.
+/// The projections an adapter can attach to; names follow Hugging Face / PEFT module names
+/// (the short names of the CLI and the page, `q`, `gate`…, are read too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LoraTarget {
-    #[serde(rename = "q_proj")]
+    #[serde(rename = "q_proj", alias = "q")]
     Q,
-    #[serde(rename = "k_proj")]
+    #[serde(rename = "k_proj", alias = "k")]
     K,
-    #[serde(rename = "v_proj")]
+    #[serde(rename = "v_proj", alias = "v")]
     V,
-    #[serde(rename = "o_proj")]
+    #[serde(rename = "o_proj", alias = "o")]
     O,
-    #[serde(rename = "gate_proj")]
+    #[serde(rename = "gate_proj", alias = "gate")]
     Gate,
-    #[serde(rename = "up_proj")]
+    #[serde(rename = "up_proj", alias = "up")]
     Up,
-    #[serde(rename = "down_proj")]
+    #[serde(rename = "down_proj", alias = "down")]
     Down,
 }
 
