@@ -29,14 +29,13 @@ const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
 // The lessons, in the order the panel lists them. `id`: the name run_lesson knows; `data`: the
 // folder of its `files` (the page links each); `asks(lines, limit)`: how many questions each arm
 // is asked once it has trained (for the progress text), from the number of lines of each file
-// and the link's lesson-questions (0 = all); `minutes`: measured wall time of the whole lesson on
-// SwiftShader (software WebGPU, 2 CPU cores) with the default settings (2026-11-25: shortcut
-// 49.3 min, 6.3 s per step from scratch and 5.3 s per LoRA step; role-tags 31.8 min;
-// lora-vs-full 35.8 min, 10.8 s per LoRA step and 7.7 s per full step, while other jobs shared
-// the cores (load 4-7), so on a quiet machine it should take less; transfer 31.2 min, 10.3 s per
-// step on the English pairs (longer sequences) and 5.3 s on the Chinese ones). Measure again
-// when the lessons' settings change. `estimated`: `minutes` was not measured over a whole run
-// (see the lesson's entry).
+// and the link's lesson-questions (0 = all); `minutes`: wall time of the whole lesson on
+// SwiftShader (software WebGPU, 2 CPU cores) with the default settings. Measured on the
+// 0.84 M-parameter model of 2026-11 (shortcut 49.3 min, role-tags 31.8, lora-vs-full 35.8,
+// transfer 31.2); every figure is now an estimate for the 2.5 M-parameter model, which reads
+// about three times the weights per token and is asked twice the questions (60 held-out facts):
+// three times the old time, not yet measured over a whole run. Measure again when the lessons'
+// settings or the model change. `estimated`: `minutes` was not measured over a whole run.
 const PAIRS = ['train.jsonl', 'heldout.jsonl'];
 const TASKS = ['translate-train.jsonl', 'edit-train.jsonl', 'translate-heldout.jsonl', 'edit-heldout.jsonl', 'composite-heldout.jsonl'];
 const cap = (n, limit) => (limit ? Math.min(n, limit) : n);
@@ -44,19 +43,19 @@ export const LESSONS = [
   {
     // The held-out questions, then the same facts asked in other phrasings.
     id: 'shortcut', model: 'models/knowledge/', data: 'lessons/shortcut/', files: [...PAIRS, 'paraphrases.jsonl'],
-    asks: (n, limit) => cap(n['heldout.jsonl'], limit) + cap(n['paraphrases.jsonl'], limit), minutes: 50,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit) + cap(n['paraphrases.jsonl'], limit), minutes: 150, estimated: true,
   },
   {
     id: 'role-tags', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n, limit) => cap(n['train.jsonl'] + n['heldout.jsonl'], limit), minutes: 32,
+    asks: (n, limit) => cap(n['train.jsonl'] + n['heldout.jsonl'], limit), minutes: 95, estimated: true,
   },
   {
     id: 'lora-vs-full', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 36,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 110, estimated: true,
   },
   {
     id: 'transfer', model: 'models/knowledge/', data: 'lessons/transfer/', files: ['train-en.jsonl', 'train-zh.jsonl', 'heldout.jsonl'],
-    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 31,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 95, estimated: true,
   },
   // The two lessons over the translation and editing tasks read all five files (lesson-questions
   // limits each held-out set). Their minutes are estimates, not measured over a whole run, from
@@ -70,14 +69,14 @@ export const LESSONS = [
     // Each arm answers every task's held-out items.
     id: 'specialists', model: 'models/knowledge/', data: 'lessons/tasks/', files: TASKS,
     asks: (n, limit) => cap(n['translate-heldout.jsonl'], limit) + cap(n['edit-heldout.jsonl'], limit) + cap(n['composite-heldout.jsonl'], limit),
-    minutes: 210, estimated: true,
+    minutes: 630, estimated: true,
   },
   {
     // After its last step each stage's model answers A's held-out edits and B's translations
     // (A's edits also at every checkpoint while B trains, under the training text).
     id: 'forgetting', model: 'models/knowledge/', data: 'lessons/tasks/', files: TASKS,
     asks: (n, limit) => cap(n['edit-heldout.jsonl'], limit) + cap(n['translate-heldout.jsonl'], limit),
-    minutes: 220, estimated: true,
+    minutes: 660, estimated: true,
   },
 ];
 // An arm's colour, the same in the chart and the tables (.arm-N in style.css): by its place
@@ -93,8 +92,8 @@ const armColor = (key, i) => COLORS[armPlace(key, i)];
 const MESSAGES = {
   'lessons.shortcut.title': ['最 → 玉山：學到捷徑，還是學會回答？', '最 → 玉山: a shortcut, or an answer?'],
   'lessons.shortcut.finding': [
-    '同樣幾組「最」的問答，訓練兩個模型：(a) 從隨機權重開始，只學到表面的捷徑，遇到沒看過的「最」問題也回答訓練時的答案（例如玉山）；(b) 預訓練模型加上 LoRA，學會的是回答的方式，用預訓練時讀到的知識回答新問題，權重只動了一點點。對照組是同一個預訓練模型、完全不微調，用同樣的問題問它：它知道不少答案，但常常答非所問或答完還繼續寫。再換三種問法問同樣的事實，看模型是靠知識回答，還是只認得訓練時的句型。',
-    'The same few 最 (“the most …”) question-answer pairs train two models: (a) one from random weights learns only the surface shortcut and answers new 最-questions with a training answer (玉山); (b) the pretrained model with a LoRA adapter learns how to answer, answers new questions from what it read in pretraining, and its weights barely move. The control is the same pretrained model, not fine-tuned, asked the same questions: it knows many answers but often misses the question or writes on past its answer. The same facts are then asked in three other phrasings: does the model answer from knowledge, or only recognise the training wording?',
+    '同樣幾組「最」的問答，訓練兩個模型：(a) 從隨機權重開始，只學到表面的捷徑，遇到沒看過的「最」問題也回答訓練時的答案（例如玉山）；(b) 預訓練模型加上 LoRA，學會的是回答的方式，用預訓練時讀到的知識回答新問題，權重只動了一點點。對照組是同一個預訓練模型、完全不微調，用同樣的問題問它：它知道大部分答案，但答完常常還繼續寫下去。再換三種問法問同樣的事實，看模型是靠知識回答，還是只認得訓練時的句型。',
+    'The same few 最 (“the most …”) question-answer pairs train two models: (a) one from random weights learns only the surface shortcut and answers new 最-questions with a training answer (玉山); (b) the pretrained model with a LoRA adapter learns how to answer, answers new questions from what it read in pretraining, and its weights barely move. The control is the same pretrained model, not fine-tuned, asked the same questions: it knows most answers but often writes on past them. The same facts are then asked in three other phrasings: does the model answer from knowledge, or only recognise the training wording?',
   ],
 
   'lessons.role-tags.title': ['角色標籤：模型怎麼知道何時該停？', 'Role tags: how does the model know when to stop?'],
@@ -104,8 +103,8 @@ const MESSAGES = {
   ],
   'lessons.lora-vs-full.title': ['LoRA 還是全參數微調？', 'LoRA or full fine-tuning?'],
   'lessons.lora-vs-full.finding': [
-    '用「最 → 玉山」那八組問答訓練預訓練模型兩次：一次用同一個 LoRA 轉接器，一次訓練全部權重（學習率取新問題答得最好、又學得會這八組的那一個，小了 100 倍）。全參數微調要訓練約 30 倍的參數、約 3.5 倍的記憶體，每一步也比較慢；只有八組資料，它反而更容易學到捷徑：新問題答對得更少，照抄訓練答案更多。如果用和 LoRA 一樣的學習率（在網址加上 lesson-spec={"full_lr":0.001}），權重動得更多，預訓練讀到的事實也忘掉不少。',
-    'The 最 → 玉山 lesson’s eight pairs train the pretrained model twice: through the same LoRA adapter, and by training every weight (at the learning rate that answered new questions best while still learning the eight pairs, 100× smaller). Full fine-tuning trains ~30× the parameters and holds ~3.5× the memory, and each step takes longer; on eight pairs it learns the shortcut more: fewer new questions right, more training answers repeated. At the adapter’s learning rate (add lesson-spec={"full_lr":0.001} to the link) it moves the weights further and forgets much of what it read in pretraining.',
+    '用「最 → 玉山」那八組問答訓練預訓練模型兩次：一次用同一個 LoRA 轉接器，一次訓練全部權重（學習率取新問題答得最好、又學得會這八組的那一個，小了 10 倍）。全參數微調要訓練約 40 倍的參數、約 3.6 倍的記憶體，每一步也比較慢；只有八組資料，它什麼也沒多得到：新問題答對得沒有比較多，照抄訓練答案反而多一點。如果用 LoRA 常用的學習率 0.001（在網址加上 lesson-spec={"full_lr":0.001}），權重動得多得多，預訓練讀到的事實也忘掉一半。',
+    'The 最 → 玉山 lesson’s eight pairs train the pretrained model twice: through the same LoRA adapter, and by training every weight (at the learning rate that answered new questions best while still learning the eight pairs, 10× smaller). Full fine-tuning trains ~40× the parameters and holds ~3.6× the memory, and each step takes longer; on eight pairs it buys nothing: no more new questions right, a few more training answers repeated. At 0.001, a usual rate for LoRA (add lesson-spec={"full_lr":0.001} to the link), it moves the weights far further and forgets half of what it read in pretraining.',
   ],
   'lessons.transfer.title': ['舉一反三：用英文教，用中文問', 'Taught in English, asked in Chinese'],
   'lessons.transfer.finding': [
@@ -212,8 +211,8 @@ const MESSAGES = {
     (m) => `How long: about ${m} min in all, measured on a software GPU (SwiftShader, 2 CPU cores), mostly in the training steps. A real GPU should be far faster (not measured here).`,
   ],
   'lessons.time.estimate': [
-    (m) => `需要時間：在軟體 GPU（SwiftShader，2 核心 CPU）上估計全程約 ${m} 分鐘（由縮減設定的每步時間推算，沒有實測整個課程），大多花在訓練步驟上。真正的 GPU 應該快得多。`,
-    (m) => `How long: about ${m} min in all on a software GPU (SwiftShader, 2 CPU cores), estimated from the step times of a reduced run, not measured over a whole run; mostly in the training steps. A real GPU should be far faster.`,
+    (m) => `需要時間：在軟體 GPU（SwiftShader，2 核心 CPU）上估計全程約 ${m} 分鐘（由較小模型的實測時間推算，沒有實測整個課程），大多花在訓練步驟上。真正的 GPU 應該快得多。`,
+    (m) => `How long: about ${m} min in all on a software GPU (SwiftShader, 2 CPU cores), estimated from step times measured on a smaller model, not measured over a whole run; mostly in the training steps. A real GPU should be far faster.`,
   ],
   'lessons.time.unknown': ['軟體 GPU 上會很慢。', 'Slow on a software GPU.'],
   'lessons.starting': ['啟動課程用的 WebGPU…', 'Starting WebGPU for the lesson…'],

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 use yushan_corpus::tasks::{TaskItem, task_lesson};
-use yushan_corpus::{CorpusRepeats, FACTS, QuestionItem, knowledge_corpus, shortcut_lesson, transfer_lesson};
+use yushan_corpus::{
+    CorpusRepeats, FACTS, QuestionItem, knowledge_corpus, shortcut_lesson, shortcut_paraphrases, transfer_lesson,
+};
 use yushan_data::tokenizer::END_OF_TEXT;
 use yushan_data::{Conversation, to_jsonl};
 
@@ -30,11 +32,18 @@ pub struct CorpusArgs {
     /// How many times every glossary entry appears in a word list, and misspelt in a note.
     #[arg(long, default_value_t = 4)]
     glossary_repeats: usize,
+    /// Write half of the Chinese transcripts' speaker tags with a half-width colon (`老師: `).
+    #[arg(long)]
+    half_width_tags: bool,
 }
 
 pub fn run(args: CorpusArgs) -> Result<()> {
-    let repeats =
-        CorpusRepeats { prose: args.repeats, dialogue: args.dialogue_repeats, glossary: args.glossary_repeats };
+    let repeats = CorpusRepeats {
+        prose: args.repeats,
+        dialogue: args.dialogue_repeats,
+        glossary: args.glossary_repeats,
+        half_width_tags: args.half_width_tags,
+    };
     let documents = knowledge_corpus(args.seed, repeats);
     let text: String = documents.iter().map(|d| format!("{}{END_OF_TEXT}", d.text)).collect();
     write(&args.out, &text)?;
@@ -49,6 +58,7 @@ pub fn run(args: CorpusArgs) -> Result<()> {
         let (train, heldout) = shortcut_lesson();
         write(&dir.join("shortcut/train.jsonl"), &pairs_jsonl(&train))?;
         write(&dir.join("shortcut/heldout.jsonl"), &heldout_jsonl(&heldout))?;
+        write(&dir.join("shortcut/paraphrases.jsonl"), &heldout_jsonl(&shortcut_paraphrases()))?;
         eprintln!(
             "{}: {} pairs to train on, {} held-out questions",
             dir.join("shortcut").display(),

@@ -90,6 +90,10 @@ pub struct PretrainArgs {
     /// run can be done in parts. The optimiser starts afresh, with its own warm-up.
     #[arg(long)]
     init: Option<PathBuf>,
+    /// End after this step (0: after --steps), with the learning-rate schedule of the whole
+    /// --steps: a run stopped part-way, written down so it can be done again.
+    #[arg(long, default_value_t = 0)]
+    stop_at: usize,
 }
 
 /// Cycles through the packed windows, a fresh seeded order every pass.
@@ -187,14 +191,15 @@ pub fn run(args: PretrainArgs) -> Result<()> {
         let mut trainer = Trainer::new(model, config, Box::new(Epochs { batches, next: 0 }), vec![], &device)?;
         std::fs::create_dir_all(&args.out)?;
         let mut log = std::fs::File::create(args.out.join("pretrain_log.jsonl"))?;
-        let bar = ProgressBar::new(args.steps as u64);
+        let last = if args.stop_at == 0 { args.steps } else { args.stop_at.min(args.steps) };
+        let bar = ProgressBar::new(last as u64);
         bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed}<{eta}] {msg}").expect("template"));
-        while !trainer.is_done() {
+        while trainer.steps_done() < last {
             let event = pollster::block_on(trainer.step())?;
             writeln!(log, "{}", serde_json::to_string(&event)?)?;
             bar.set_message(format!("loss {:.4} {:.0} tok/s", event.loss, event.tokens_per_s));
             bar.inc(1);
-            if args.save_every > 0 && event.step % args.save_every == 0 && !trainer.is_done() {
+            if args.save_every > 0 && event.step % args.save_every == 0 && event.step < last {
                 model_dir::save(&args.out, &trainer.current_model(), &tokenizer)?;
             }
         }

@@ -57,6 +57,33 @@ fn pretrain_train_generate_and_export_a_peft_adapter() {
     for file in ["config.json", "model.safetensors", "tokenizer.json"] {
         assert!(model.join(file).exists(), "pretrain wrote no {file}");
     }
+    // Going on from the saved model (--init), stopped part-way through a longer schedule: it
+    // starts from the trained weights, not from scratch, and keeps their shape and tokenizer.
+    let losses = |dir: &Path| -> Vec<(f64, f64)> {
+        let log = std::fs::read_to_string(dir.join("pretrain_log.jsonl")).unwrap();
+        let value = |l: &str| serde_json::from_str::<serde_json::Value>(l).unwrap();
+        log.lines().map(value).map(|v| (v["loss"].as_f64().unwrap(), v["lr"].as_f64().unwrap())).collect()
+    };
+    let more = dir.join("more");
+    let out = yushan(
+        &["pretrain", "--backend", "cpu", "--text", &s(&corpus), "--init", &s(&model), "--out", &s(&more)]
+            .into_iter()
+            .chain(["--steps", "200", "--stop-at", "3", "--lr", "1e-3", "--batch", "4", "--seq", "32"])
+            .collect::<Vec<_>>(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (first, continued) = (losses(&model), losses(&more));
+    assert_eq!(continued.len(), 3, "--stop-at 3 ran {} steps", continued.len());
+    assert!(
+        continued[0].0 < first[0].0 / 4.0,
+        "continued from {} (a fresh model starts at {})",
+        continued[0].0,
+        first[0].0
+    );
+    assert!(continued[2].1 > continued[1].1, "the lr still warms up, over 10 of 200 steps: {continued:?}");
+    for file in ["config.json", "tokenizer.json"] {
+        assert_eq!(std::fs::read(more.join(file)).unwrap(), std::fs::read(model.join(file)).unwrap(), "{file}");
+    }
 
     let out = yushan(&[
         "train",
@@ -206,7 +233,7 @@ fn the_corpus_trains_a_bpe_tokenizer_for_a_model() {
         "--tokenizer",
         "bpe",
         "--vocab-size",
-        "400",
+        "1000",
         "--hidden",
         "32",
         "--ff",
@@ -219,10 +246,10 @@ fn the_corpus_trains_a_bpe_tokenizer_for_a_model() {
     let tokenizer = json("tokenizer.json");
     assert_eq!(tokenizer["model"]["type"], "BPE");
     let vocab = tokenizer["model"]["vocab"].as_object().unwrap();
-    assert_eq!(vocab.len(), 400);
+    assert_eq!(vocab.len(), 1000);
     assert_eq!(vocab["<|endoftext|>"], 2);
     assert!(vocab.contains_key("the") && vocab.contains_key("玉"));
-    assert!(json("config.json")["vocab_size"].as_u64().unwrap() >= 400);
+    assert!(json("config.json")["vocab_size"].as_u64().unwrap() >= 1000);
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
@@ -342,9 +369,13 @@ fn the_shipped_lesson_files_are_what_the_corpus_command_writes_and_a_bad_line_is
     let out = yushan(&["corpus", "--out", &s(&dir.join("corpus.txt")), "--lessons", &s(&lessons)]);
     assert!(out.status.success(), "{}", text(&out));
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons");
-    for file in
-        ["shortcut/train.jsonl", "transfer/heldout.jsonl", "tasks/edit-train.jsonl", "tasks/composite-heldout.jsonl"]
-    {
+    for file in [
+        "shortcut/train.jsonl",
+        "shortcut/paraphrases.jsonl",
+        "transfer/heldout.jsonl",
+        "tasks/edit-train.jsonl",
+        "tasks/composite-heldout.jsonl",
+    ] {
         let read = |root: &Path| std::fs::read_to_string(root.join(file)).unwrap();
         assert!(read(&lessons) == read(&repo), "lessons/{file} differs from what `yushan corpus` writes");
     }

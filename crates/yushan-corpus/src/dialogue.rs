@@ -1,7 +1,7 @@
 //! Facts as short question-and-answer exchanges: quiz transcripts, classroom exchanges and FAQ
 //! pages, the kind of text a web-scale corpus holds plenty of.
 //!
-//! Why the corpus needs them (measured on the 0.84 M-parameter models/knowledge, 29 held-out
+//! Why the corpus needs them (measured on the 0.84 M-parameter knowledge model of before, 29 held-out
 //! questions of the 最 → 玉山 lesson, LoRA on 8 pairs):
 //! - pretrained on statements alone ("臺灣最高的山是玉山。"), the model retrieves a fact only
 //!   when its subject comes right before "是"; the adapter then memorised the training answers
@@ -20,8 +20,9 @@
 use yushan_rng::SplitMix64;
 
 use crate::facts::{FACTS, Fact};
+use crate::forms::{questions_en, questions_zh, statements_en};
 use crate::prose::{Document, capitalise};
-use crate::questions::{answer_sentence, question_en, question_for};
+use crate::questions::answer_sentence;
 
 /// Who speaks in a transcript: (the asker's tag, the answerer's tag). Many different pairs, so
 /// that the model learns "a line that answers the line above", not one pair of names.
@@ -62,27 +63,31 @@ fn answers_zh(fact: &Fact) -> [String; 3] {
     [format!("{a}。"), format!("是{a}。"), answer_sentence(fact)]
 }
 
+/// The bare name, or the fact's first English statement.
 fn answers_en(fact: &Fact) -> [String; 2] {
-    let a = fact.answer_en;
-    let cap = capitalise(a);
-    [format!("{cap}."), format!("It is {a}.")].map(|s| s.replace("..", "."))
+    let name = format!("{}.", capitalise(fact.answer_en)).replace("..", ".");
+    [name, statements_en(fact).swap_remove(0)]
 }
 
-/// One exchange about `fact`: the question line and the answer line.
-fn exchange(fact: &Fact, chinese: bool, speakers: (&str, &str), answer_form: usize) -> String {
+/// One exchange about `fact`: the question line (in one of the many ways the fact is asked)
+/// and the answer line.
+fn exchange(fact: &Fact, chinese: bool, speakers: (&str, &str), pick: usize) -> String {
     let (asker, answerer) = speakers;
-    if chinese {
-        let answers = answers_zh(fact);
-        format!("{asker}{}\n{answerer}{}", question_for(fact), answers[answer_form % answers.len()])
+    let (questions, answers) = if chinese {
+        (questions_zh(fact), answers_zh(fact).to_vec())
     } else {
-        let answers = answers_en(fact);
-        format!("{asker}{}\n{answerer}{}", question_en(fact), answers[answer_form % answers.len()])
-    }
+        (questions_en(fact), answers_en(fact).to_vec())
+    };
+    let question = &questions[pick % questions.len()];
+    let answer = &answers[(pick / questions.len()) % answers.len()];
+    format!("{asker}{question}\n{answerer}{answer}")
 }
 
 /// Every fact asked `repeats` times in each language, in transcripts of 2-3 exchanges with
 /// one pair of speakers each. The same seed gives the same transcripts.
-pub fn generate_dialogues(seed: u64, repeats: usize) -> Vec<Document> {
+/// With `half_width_tags`, every other Chinese transcript (by a draw of its own) writes its
+/// tags as `老師: ` instead of `老師：`.
+pub fn generate_dialogues(seed: u64, repeats: usize, half_width_tags: bool) -> Vec<Document> {
     let mut rng = SplitMix64::new(seed ^ 0x0D1A_1061);
     let mut documents = Vec::new();
     for chinese in [true, false] {
@@ -93,11 +98,14 @@ pub fn generate_dialogues(seed: u64, repeats: usize) -> Vec<Document> {
             let n = (2 + (rng.next_u64() % 2) as usize).min(rest.len());
             let (group, tail) = rest.split_at(n);
             let pick = rng.next_u64() as usize;
-            let speakers =
+            let (asker, answerer) =
                 if chinese { SPEAKERS_ZH[pick % SPEAKERS_ZH.len()] } else { SPEAKERS_EN[pick % SPEAKERS_EN.len()] };
+            let half_width = chinese && half_width_tags && (pick >> 32) % 2 == 1;
+            let tag = |t: &str| if half_width { t.replace('：', ": ") } else { t.to_string() };
+            let speakers = (tag(asker), tag(answerer));
             let text = group
                 .iter()
-                .map(|&i| exchange(&FACTS[i], chinese, speakers, rng.next_u64() as usize))
+                .map(|&i| exchange(&FACTS[i], chinese, (&speakers.0, &speakers.1), rng.next_u64() as usize))
                 .collect::<Vec<_>>()
                 .join("\n");
             documents.push(Document { text, facts: group.to_vec() });
@@ -110,34 +118,48 @@ pub fn generate_dialogues(seed: u64, repeats: usize) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::truth::{assert_no_chat_tags, assert_states_only_its_own_answer};
 
     #[test]
-    fn every_exchange_answers_its_own_question() {
-        let documents = generate_dialogues(0, 2);
-        assert_eq!(documents, generate_dialogues(0, 2));
+    fn every_exchange_answers_its_own_question_and_names_no_rival() {
+        let documents = generate_dialogues(0, 2, true);
+        assert_eq!(documents, generate_dialogues(0, 2, true));
         for d in &documents {
             let lines: Vec<&str> = d.text.lines().collect();
             assert_eq!(lines.len(), 2 * d.facts.len(), "{}", d.text);
             for (pair, &i) in lines.chunks(2).zip(&d.facts) {
-                let fact = &FACTS[i];
                 let chinese = pair[0].contains('？');
-                let answer = if chinese { fact.answer_zh } else { fact.answer_en };
                 assert!(pair[0].ends_with(['？', '?']), "not a question: {}", pair[0]);
-                assert!(pair[1].to_lowercase().contains(&answer.to_lowercase()), "{} ↛ {}", pair[0], pair[1]);
+                assert_states_only_its_own_answer(i, pair[1], chinese);
+                let asked = if chinese { questions_zh(&FACTS[i]) } else { questions_en(&FACTS[i]) };
+                assert!(asked.iter().any(|q| pair[0].ends_with(q.as_str())), "{}", pair[0]);
             }
         }
         for i in 0..FACTS.len() {
-            let asked = documents.iter().filter(|d| d.facts.contains(&i)).count();
+            let asked = documents.iter().map(|d| d.facts.iter().filter(|&&f| f == i).count()).sum::<usize>();
             assert_eq!(asked, 4, "fact {i} asked {asked} times, not twice in each language");
         }
     }
 
     #[test]
-    fn transcripts_never_use_the_chat_templates_tags() {
-        for d in generate_dialogues(0, 1) {
-            for tag in ["使用者", "AI:", "<|im_start|>", "系統"] {
-                assert!(!d.text.contains(tag), "{tag} in {}", d.text);
+    fn facts_are_asked_in_many_phrasings() {
+        let documents = generate_dialogues(0, 6, false);
+        let mut forms_zh = std::collections::HashSet::new();
+        for d in &documents {
+            for (pair, &i) in d.text.lines().collect::<Vec<_>>().chunks(2).zip(&d.facts) {
+                if let Some(k) = questions_zh(&FACTS[i]).iter().position(|q| pair[0].ends_with(q.as_str())) {
+                    forms_zh.insert((FACTS[i].kind.is_superlative(), k));
+                }
             }
+        }
+        let superlative_forms = forms_zh.iter().filter(|(s, _)| *s).count();
+        assert!(superlative_forms >= 8, "only {superlative_forms} Chinese phrasings of superlatives asked");
+    }
+
+    #[test]
+    fn transcripts_never_use_the_chat_templates_tags() {
+        for d in generate_dialogues(0, 1, true) {
+            assert_no_chat_tags(&d.text);
         }
     }
 }

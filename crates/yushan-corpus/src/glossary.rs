@@ -7,7 +7,7 @@
 //! Chinese: …", "Fix the spelling: …") onto that knowledge. None of these documents uses such an
 //! instruction or the chat templates' tags.
 //!
-//! Measured with the 0.84 M-parameter models/knowledge recipe (one pretraining run each, LoRA r8
+//! Measured with the recipe of the 0.84 M-parameter knowledge model of before (one pretraining run each, LoRA r8
 //! on q,k,v,o, 100 steps at 1e-3; held-out: the 29 Chinese questions of the lessons):
 //! | corpus, context, pretraining steps | 最 → 玉山, Chinese pairs | transfer, English pairs |
 //! |---|---|---|

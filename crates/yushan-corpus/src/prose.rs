@@ -3,7 +3,8 @@
 
 use yushan_rng::SplitMix64;
 
-use crate::facts::{FACTS, Fact, Kind, WORLD};
+use crate::facts::{FACTS, Fact};
+use crate::forms;
 use crate::glossary::{glossed_en, glossed_zh};
 
 /// A short text of a few sentences, all in one language.
@@ -14,74 +15,27 @@ pub struct Document {
     pub facts: Vec<usize>,
 }
 
-/// "in Taiwan" / "in the world".
-fn scope_en(fact: &Fact) -> String {
-    if fact.scope == WORLD { "in the world".to_string() } else { format!("in {}", fact.scope.en) }
-}
-
-fn possessive_en(fact: &Fact) -> String {
-    let name = if fact.scope == WORLD { "The world" } else { fact.scope.en };
-    let name = capitalise(name);
-    if name.ends_with('s') { format!("{name}'") } else { format!("{name}'s") }
-}
-
 /// "the Pacific Ocean" → "The Pacific Ocean".
 pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
-/// Every sentence form of one fact: Chinese ones first, then English ones.
+/// Every sentence form of one fact: Chinese ones first, then English ones. Each kind's forms
+/// (`forms`), the first of them once more with the name glossed in the other language, as
+/// encyclopedias write it, and a superlative's figure where the table gives one.
 pub fn sentences(fact: &Fact) -> (Vec<String>, Vec<String>) {
-    let (s_zh, a_zh, a_en) = (fact.scope.zh, fact.answer_zh, fact.answer_en);
-    let Some((p_zh, p_en)) = fact.kind.phrase() else {
-        debug_assert_eq!(fact.kind, Kind::Capital);
-        let zh = vec![
-            format!("{s_zh}的首都是{a_zh}。"),
-            format!("{a_zh}是{s_zh}的首都。"),
-            format!("{s_zh}的首都叫做{a_zh}。"),
-            format!("{a_zh}，{s_zh}的首都，也是{s_zh}重要的城市。"),
-            format!("{s_zh}的首都在哪裡呢？在{a_zh}。"),
-            format!("{s_zh}的首都是哪裡呢？{s_zh}的首都是{a_zh}。"),
-            format!("{s_zh}的首都是{}。", glossed_zh(fact)),
-        ];
-        let en = vec![
-            format!("The capital of {} is {a_en}.", fact.scope.en),
-            format!("{a_en} is the capital of {}.", fact.scope.en),
-            format!("{} capital city is {a_en}.", possessive_en(fact)),
-            format!("The capital of {} is {}.", fact.scope.en, glossed_en(fact)),
-        ];
-        return (zh, en.into_iter().map(one_full_stop).collect());
-    };
-    let mut zh = vec![
-        format!("{a_zh}是{s_zh}{p_zh}。"),
-        format!("{s_zh}{p_zh}是{a_zh}。"),
-        format!("說到{s_zh}{p_zh}，就是{a_zh}。"),
-        format!("很多人都知道，{s_zh}{p_zh}是{a_zh}。"),
-        format!("{s_zh}{p_zh}叫做{a_zh}。"),
-        // A question the text answers at once, as textbooks and travel guides write; the
-        // second form restates the subject, as an answer in a conversation does.
-        format!("{s_zh}{p_zh}是哪一{}呢？答案是{a_zh}。", fact.kind.measure_word()),
-        format!("{s_zh}{p_zh}是哪一{}呢？{s_zh}{p_zh}是{a_zh}。", fact.kind.measure_word()),
-        // The name glossed in the other language, as encyclopedias write it.
-        format!("{}是{s_zh}{p_zh}。", glossed_zh(fact)),
-    ];
-    let mut en = vec![
-        format!("{} is the {p_en} {}.", capitalise(a_en), scope_en(fact)),
-        format!("The {p_en} {} is {a_en}.", scope_en(fact)),
-        format!("{} {p_en} is {a_en}.", possessive_en(fact)),
-        format!("{} is the {p_en} {}.", capitalise(&glossed_en(fact)), scope_en(fact)),
-    ];
-    if let Some((f_zh, f_en)) = fact.figure {
-        zh.push(format!("{a_zh}{f_zh}，是{s_zh}{p_zh}。"));
-        en.push(format!("{}, {f_en}, is the {p_en} {}.", capitalise(a_en), scope_en(fact)));
+    let forms = forms::forms(fact.kind);
+    let mut zh = forms::statements_zh(fact);
+    let mut en = forms::statements_en(fact);
+    zh.push(forms::fill_zh(forms.statements_zh[0], fact, &glossed_zh(fact)));
+    en.push(forms::fill_en(forms.statements_en[0], fact, &glossed_en(fact)));
+    if let (Some((f_zh, f_en)), Some((p_zh, p_en))) = (fact.figure, fact.kind.phrase()) {
+        let (a_zh, a_en) = (fact.answer_zh, fact.answer_en);
+        zh.push(format!("{a_zh}{f_zh}，是{}{p_zh}。", fact.scope.zh));
+        en.push(forms::fill_en(&format!("{a_en}, {f_en}, is the {p_en} {{in}}."), fact, a_en));
     }
-    (zh, en.into_iter().map(one_full_stop).collect())
-}
-
-/// "Washington, D.C.." → "Washington, D.C.": an answer may end with its own full stop.
-fn one_full_stop(s: String) -> String {
-    s.replace("..", ".")
+    (zh, en)
 }
 
 /// The corpus: every sentence form of every fact, `repeats` times over, shuffled into
@@ -120,28 +74,44 @@ pub fn generate_corpus(seed: u64, repeats: usize) -> Vec<Document> {
 mod tests {
     use super::*;
     use crate::glossary::bare_name;
+    use crate::truth::{assert_no_chat_tags, assert_states_only_its_own_answer};
 
-    /// Which facts' answers a sentence names, by (kind, scope) groups: a sentence about a fact
-    /// must contain that fact's answer and no other answer for the same question.
     #[test]
     fn every_sentence_states_its_own_fact_and_no_rival_answer() {
         for (i, fact) in FACTS.iter().enumerate() {
             let (zh, en) = sentences(fact);
-            assert!(zh.len() >= 4 && en.len() >= 3, "fact {i}: too few sentence forms");
+            assert!(zh.len() >= 5 && en.len() >= 4, "fact {i}: too few sentence forms");
             for s in &zh {
-                assert!(s.contains(fact.answer_zh) && s.contains(fact.scope.zh), "fact {i}: {s}");
+                assert!(s.contains(fact.scope.zh), "fact {i}: {s}");
+                assert_states_only_its_own_answer(i, s, true);
                 if let Some((p, _)) = fact.kind.phrase() {
                     assert!(s.contains(p), "fact {i}: {s} lacks {p}");
                 }
+                assert_no_chat_tags(s);
             }
             for s in &en {
-                assert!(s.to_lowercase().contains(&bare_name(fact.answer_en).to_lowercase()), "fact {i}: {s}");
+                assert!(s.to_lowercase().contains(&bare_name(fact.scope.en).to_lowercase()), "fact {i}: {s}");
+                assert!(s.ends_with('.') && !s.ends_with("..") && s.starts_with(|c: char| !c.is_lowercase()), "{s}");
+                assert_states_only_its_own_answer(i, s, false);
+                assert_no_chat_tags(s);
             }
             for (j, other) in FACTS.iter().enumerate() {
                 if j != i && other.kind == fact.kind && other.scope == fact.scope {
-                    panic!("facts {i} and {j} answer the same question differently");
+                    panic!("facts {i} and {j} answer the same question");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_table_is_wide() {
+        assert!(FACTS.len() >= 400, "only {} facts", FACTS.len());
+        for (i, fact) in FACTS.iter().enumerate() {
+            for s in [fact.scope.zh, fact.scope.en, fact.answer_zh, fact.answer_en] {
+                assert!(!s.is_empty() && s.trim() == s, "fact {i}: {s:?}");
+            }
+            let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            assert!(!cjk(fact.answer_en) && !cjk(fact.scope.en) && cjk(fact.answer_zh), "fact {i}");
         }
     }
 
@@ -150,10 +120,16 @@ mod tests {
         let a = generate_corpus(0, 2);
         assert_eq!(a, generate_corpus(0, 2));
         assert_ne!(a, generate_corpus(1, 2));
-        let has_cjk = |d: &Document| d.text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let mut zh = vec![false; FACTS.len()];
+        let mut en = vec![false; FACTS.len()];
+        for d in &a {
+            for &i in &d.facts {
+                if d.text.contains('。') { zh[i] = true } else { en[i] = true }
+            }
+        }
         for i in 0..FACTS.len() {
-            assert!(a.iter().any(|d| d.facts.contains(&i) && has_cjk(d)), "fact {i} never stated in Chinese");
-            assert!(a.iter().any(|d| d.facts.contains(&i) && !has_cjk(d)), "fact {i} never stated in English");
+            assert!(zh[i], "fact {i} never stated in Chinese");
+            assert!(en[i], "fact {i} never stated in English");
         }
         // Prose, not question-answer pairs: a question in the text is answered in the text.
         for d in &a {

@@ -11,12 +11,13 @@
 //!   skill: "Translate into Chinese: Which is the longest river in Japan?" →
 //!   「日本最長的河是哪一條？」.
 //!
-//! Every kind of superlative is paired with every place the facts mention, so most phrases are
-//! new combinations of words the corpus used. The phrases are dealt into three disjoint sets (by
-//! a seeded shuffle): one to train translation on, one to train editing on, one held out, so
-//! every task is measured on phrases no adapter was trained on.
+//! Every kind of superlative is paired with every place the facts mention at a level where the
+//! table has a fact of that kind (the longest river of any country, the largest country of any
+//! continent: not 「韓國最大的洲」), so most phrases are new combinations of words the corpus
+//! used. A seeded shuffle deals 184 of them into three disjoint sets: one to train translation on, one to train
+//! editing on, one held out, so every task is measured on phrases no adapter was trained on.
 //!
-//! Measured on models/knowledge (`yushan lesson specialists`: LoRA r8 on every projection, 200
+//! Measured on the 0.84 M knowledge model of before (`yushan lesson specialists`: LoRA r8 on every projection, 200
 //! steps at 1e-3, 70 pairs per task, 44 held-out phrases, exact match): a translation adapter
 //! 4.5%, an editing adapter 50.0%, one adapter on both 9.1% and 43.2%, the composite 0%.
 //! Forms tried before these did worse on that model: names alone ("Translate into Chinese:
@@ -25,7 +26,8 @@
 
 use yushan_rng::SplitMix64;
 
-use crate::facts::{FACTS, Kind, Scope, WORLD};
+use crate::facts::{CONTINENTS, FACTS, HUMAN_BODY, Kind, MEDITERRANEAN, SOLAR_SYSTEM, Scope, WORLD};
+use crate::forms::scope_in_en;
 
 /// One instruction and the answer it expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,12 +37,12 @@ pub struct TaskItem {
 }
 
 /// The measure words the questions use (座 for mountains, 條 for rivers, …).
-const MEASURE_WORDS: [&str; 4] = ["座", "條", "個", "片"];
+const MEASURE_WORDS: [&str; 7] = ["座", "條", "個", "片", "顆", "種", "塊"];
 
 /// "the longest river in Japan", "the largest ocean in the world".
 pub fn phrase_en(kind: Kind, scope: Scope) -> String {
-    let place = if scope == WORLD { "in the world".to_string() } else { format!("in {}", scope.en) };
-    format!("the {} {place}", kind.phrase().map_or("", |p| p.1))
+    let fact = crate::facts::Fact { kind, scope, answer_zh: "", answer_en: "", figure: None };
+    format!("the {} {}", kind.phrase().map_or("", |p| p.1), scope_in_en(&fact))
 }
 
 /// 「日本最長的河」.
@@ -83,21 +85,43 @@ pub struct TaskLesson {
     pub composite_heldout: Vec<TaskItem>,
 }
 
-/// Phrases trained on per task; the rest (44 of 184) are held out.
+/// Phrases trained on per task.
 pub const TRAIN_PER_TASK: usize = 70;
+/// Phrases held out.
+pub const HELDOUT_PHRASES: usize = 44;
 
-/// Every (kind, place) pair of the superlative facts' kinds and places, in table order.
+/// The world, a continent or a country; `None` for the scopes that are none of these (the
+/// Solar System, the human body, the Mediterranean).
+fn level(scope: Scope) -> Option<u8> {
+    match scope {
+        WORLD => Some(0),
+        s if CONTINENTS.contains(&s) => Some(1),
+        s if [SOLAR_SYSTEM, HUMAN_BODY, MEDITERRANEAN].contains(&s) => None,
+        _ => Some(2),
+    }
+}
+
+/// Every (kind, place) pair of the superlative facts' kinds and places where the table states
+/// that kind for a place of that level, in table order.
 fn phrases() -> Vec<(Kind, Scope)> {
-    let (mut kinds, mut scopes): (Vec<Kind>, Vec<Scope>) = (Vec::new(), Vec::new());
-    for fact in FACTS.iter().filter(|f| f.kind != Kind::Capital) {
-        if !kinds.contains(&fact.kind) {
-            kinds.push(fact.kind);
+    let mut kinds: Vec<(Kind, Vec<u8>)> = Vec::new();
+    let mut scopes: Vec<Scope> = Vec::new();
+    for fact in FACTS.iter().filter(|f| f.kind.is_superlative()) {
+        let Some(level) = level(fact.scope) else { continue };
+        match kinds.iter_mut().find(|(k, _)| *k == fact.kind) {
+            Some((_, levels)) => levels.push(level),
+            None => kinds.push((fact.kind, vec![level])),
         }
         if !scopes.contains(&fact.scope) {
             scopes.push(fact.scope);
         }
     }
-    kinds.iter().flat_map(|&k| scopes.iter().map(move |&s| (k, s))).collect()
+    kinds
+        .iter()
+        .flat_map(|(k, levels)| {
+            scopes.iter().filter(|s| level(**s).is_some_and(|l| levels.contains(&l))).map(move |&s| (*k, s))
+        })
+        .collect()
 }
 
 /// Deals the phrases into the three sets by a seeded shuffle, and draws each editing item's
@@ -107,7 +131,8 @@ pub fn task_lesson(seed: u64) -> TaskLesson {
     let mut rng = SplitMix64::new(seed ^ 0x7A5C_0001);
     rng.shuffle(&mut phrases);
     let (translate_set, rest) = phrases.split_at(TRAIN_PER_TASK);
-    let (edit_set, heldout_set) = rest.split_at(TRAIN_PER_TASK);
+    let (edit_set, rest) = rest.split_at(TRAIN_PER_TASK);
+    let heldout_set = &rest[..HELDOUT_PHRASES];
     let mut edit = |&(kind, scope): &(Kind, Scope)| {
         let wrong: Vec<&str> = MEASURE_WORDS.into_iter().filter(|&m| m != kind.measure_word()).collect();
         fix_measure_word(kind, scope, wrong[(rng.next_u64() % wrong.len() as u64) as usize])
@@ -150,10 +175,15 @@ mod tests {
         let lesson = task_lesson(0);
         assert_eq!(lesson, task_lesson(0));
         assert_ne!(lesson, task_lesson(1));
-        let n = phrases().len();
-        assert_eq!(n, 184, "23 kinds × 8 places");
+        assert!(phrases().len() > 500, "{} phrases", phrases().len());
+        let korea = FACTS.iter().find(|f| f.scope.en == "South Korea").unwrap().scope;
+        assert!(
+            !phrases().contains(&(Kind::LargestContinent, korea)) && phrases().contains(&(Kind::LongestRiver, korea))
+        );
         assert_eq!((lesson.translate_train.len(), lesson.edit_train.len()), (TRAIN_PER_TASK, TRAIN_PER_TASK));
-        assert_eq!(lesson.translate_heldout.len(), n - 2 * TRAIN_PER_TASK);
+        assert_eq!(lesson.translate_heldout.len(), HELDOUT_PHRASES);
+        assert_eq!(lesson.edit_heldout.len(), HELDOUT_PHRASES);
+        assert_eq!(lesson.composite_heldout.len(), HELDOUT_PHRASES);
         let translated: Vec<&str> = lesson.translate_train.iter().map(|t| t.answer.as_str()).collect();
         let edited: Vec<&str> = lesson.edit_train.iter().map(|e| e.answer.split('是').next().unwrap()).collect();
         for ((t, e), c) in lesson.translate_heldout.iter().zip(&lesson.edit_heldout).zip(&lesson.composite_heldout) {
@@ -165,6 +195,13 @@ mod tests {
         for e in lesson.edit_train.iter().chain(&lesson.edit_heldout) {
             let wrong = e.prompt.chars().rev().nth(1).unwrap().to_string();
             assert!(MEASURE_WORDS.contains(&wrong.as_str()), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn every_superlative_kind_has_a_measure_word_of_the_tasks() {
+        for fact in FACTS.iter().filter(|f| f.kind.is_superlative()) {
+            assert!(MEASURE_WORDS.contains(&fact.kind.measure_word()), "{:?}", fact.kind);
         }
     }
 }

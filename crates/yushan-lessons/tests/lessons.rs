@@ -90,8 +90,9 @@ fn shortcut_from_scratch_parrots_training_answers_while_the_pretrained_model_kno
     }
     // The knowledge is in the pretrained weights before any fine-tuning...
     assert!(report.pretrained_completes >= 0.8, "pretrained completes only {:.2}", report.pretrained_completes);
-    // ...the model trained from scratch on the pairs mostly repeats their answers...
-    assert!(a.shortcut_share >= 0.8 && a.accuracy <= 0.1, "scratch: {a:?}");
+    // ...the model trained from scratch on the pairs mostly repeats their answers (or a blend
+    // of two of them, 「長陵蘭」)...
+    assert!(a.shortcut_share >= 0.6 && a.accuracy <= 0.1, "scratch: {a:?}");
     // ...and the adapter leaves the pretrained weights far closer to where they were...
     assert!(
         b.relative_change < a.relative_change / 3.0,
@@ -99,16 +100,26 @@ fn shortcut_from_scratch_parrots_training_answers_while_the_pretrained_model_kno
         b.relative_change,
         a.relative_change
     );
-    // ...while answering many of the new questions right and repeating training answers far less...
-    assert!(b.accuracy >= 0.45 && b.shortcut_share <= a.shortcut_share - 0.5, "lora: {b:?}");
-    // ...and, against the control (the same model untuned, asked in the same template), it gives
-    // far more answers a user can take as they are: right, and stopped after.
+    // ...while answering the new questions from what the model knew, hardly ever with a
+    // training answer...
+    assert!(b.shortcut_share <= 0.1 && b.shortcut_share <= a.shortcut_share - 0.5, "lora: {b:?}");
     assert_eq!((untuned.trainable_params, untuned.final_loss), (0, None));
+    assert!(b.accuracy >= untuned.accuracy - 0.15, "right: lora {} vs untuned {}", b.accuracy, untuned.accuracy);
+    // ...and, against the control (the same model untuned, asked in the same template), it gives
+    // far more answers a user can take as they are: right, and stopped after (measured 93% vs 2%
+    // on all 60 questions), in the phrasings it was not trained on too.
     assert!(
-        b.right_and_stops >= untuned.right_and_stops + 0.2,
+        b.right_and_stops >= untuned.right_and_stops + 0.5,
         "right and stops: lora {} vs untuned {}",
         b.right_and_stops,
         untuned.right_and_stops
+    );
+    let paraphrased = |a: &ArmReport| a.paraphrase_right_and_stops.expect("the lesson asks paraphrases");
+    assert!(
+        paraphrased(b) >= paraphrased(untuned) + 0.4,
+        "paraphrases, right and stops: lora {} vs untuned {}",
+        paraphrased(b),
+        paraphrased(untuned)
     );
 }
 
@@ -118,7 +129,8 @@ fn without_role_tags_the_model_does_not_know_where_its_answer_ends() {
     let (model, tokenizer) = knowledge_model(&device);
     let (train, heldout) = shortcut_data();
     let probe: Vec<QaItem> = train.iter().chain(heldout.iter().take(8)).cloned().collect();
-    let spec = RoleTagsSpec { steps: 60, max_answer_tokens: 32, ..RoleTagsSpec::default() };
+    // The lesson's own 120 steps: at 60, the untagged arm of the 2.5 M model still stops 69%.
+    let spec = RoleTagsSpec { max_answer_tokens: 32, ..RoleTagsSpec::default() };
     let report =
         pollster::block_on(run_role_tags(&model, &tokenizer, &train, &probe, &spec, &device, |_, _| {})).unwrap();
     let key = |k: &str| report.arms.iter().find(|a| a.key == k).unwrap_or_else(|| panic!("no arm {k}"));
@@ -137,12 +149,12 @@ fn without_role_tags_the_model_does_not_know_where_its_answer_ends() {
     assert_eq!((untuned.trainable_params, untuned.final_loss), (0, None));
 }
 
-/// Both arms of lora-vs-full with `full_lr` for the full fine-tune.
-fn lora_vs_full(full_lr: f64) -> (ArmReport, ArmReport, f64) {
+/// Both arms of lora-vs-full, the adapter at `lora_lr` and every weight at `full_lr`.
+fn lora_vs_full(lora_lr: f64, full_lr: f64) -> (ArmReport, ArmReport, f64) {
     let device = Device::flex();
     let (model, tokenizer) = knowledge_model(&device);
     let (train, heldout) = shortcut_data();
-    let spec = LoraVsFullSpec { full_lr, ..LoraVsFullSpec::default() };
+    let spec = LoraVsFullSpec { lora_lr, full_lr, ..LoraVsFullSpec::default() };
     let report =
         pollster::block_on(run_lora_vs_full(&model, &tokenizer, &train, &heldout, &spec, &device, |_, _| {})).unwrap();
     let (lora, full) = (arm(&report.arms, lora_vs_full::LORA), arm(&report.arms, lora_vs_full::FULL));
@@ -151,8 +163,9 @@ fn lora_vs_full(full_lr: f64) -> (ArmReport, ArmReport, f64) {
 }
 
 #[test]
-fn full_fine_tuning_trains_every_weight_and_learns_the_shortcut_more() {
-    let (lora, full, _) = lora_vs_full(LoraVsFullSpec::default().full_lr);
+fn full_fine_tuning_trains_every_weight_and_buys_nothing_on_eight_pairs() {
+    let spec = LoraVsFullSpec::default();
+    let (lora, full, _) = lora_vs_full(spec.lora_lr, spec.full_lr);
     // What it costs: every weight trains, with its gradient and two AdamW moments...
     assert!(
         full.trainable_params >= 20 * lora.trainable_params,
@@ -162,11 +175,12 @@ fn full_fine_tuning_trains_every_weight_and_learns_the_shortcut_more() {
     );
     let memory = |a: &ArmReport| a.memory.expect("a trained arm").total;
     assert!(memory(&full) >= 3 * memory(&lora), "memory {} vs {}", memory(&full), memory(&lora));
-    // ...and what it buys on eight pairs, at its best learning rate: fewer held-out answers right
-    // and more training answers repeated (measured 0.34 vs 0.59 right, 0.48 vs 0.31 repeated).
-    assert!(full.accuracy <= lora.accuracy - 0.15, "accuracy: full {} vs LoRA {}", full.accuracy, lora.accuracy);
+    // ...and what it buys on eight pairs, at its best learning rate: no more held-out answers
+    // right, and no fewer training answers repeated (measured on all 60: 87% vs 92% right, 5% vs
+    // 2% repeated).
+    assert!(full.accuracy <= lora.accuracy + 0.05, "accuracy: full {} vs LoRA {}", full.accuracy, lora.accuracy);
     assert!(
-        full.shortcut_share >= lora.shortcut_share + 0.1,
+        full.shortcut_share >= lora.shortcut_share,
         "repeats: full {} vs LoRA {}",
         full.shortcut_share,
         lora.shortcut_share
@@ -174,8 +188,10 @@ fn full_fine_tuning_trains_every_weight_and_learns_the_shortcut_more() {
 }
 
 #[test]
-fn at_the_adapter_s_learning_rate_full_fine_tuning_moves_further_and_forgets() {
-    let (lora, full, before) = lora_vs_full(LoraVsFullSpec::default().lora_lr);
+fn at_a_rate_adapters_take_full_fine_tuning_moves_further_and_forgets() {
+    // 1e-3, ten times the lesson's adapter rate and a usual one for LoRA: the adapter still
+    // answers 70% right; every weight at that rate overwrites what the model knew.
+    let (lora, full, before) = lora_vs_full(1e-3, 1e-3);
     assert!(
         full.relative_change >= 1.5 * lora.relative_change,
         "ΔW: full {} vs LoRA {}",
@@ -183,7 +199,7 @@ fn at_the_adapter_s_learning_rate_full_fine_tuning_moves_further_and_forgets() {
         lora.relative_change
     );
     let completes = |a: &ArmReport| a.completes.expect("lora-vs-full measures completions");
-    // Measured 0.59 against 0.83 with the adapter and 0.93 before fine-tuning.
+    // Measured on all 60: 0.48 against 0.93 with the adapter and 0.95 before fine-tuning.
     assert!(
         completes(&full) <= completes(&lora) - 0.15,
         "completes: full {} vs LoRA {}",
@@ -212,27 +228,31 @@ fn taught_in_english_the_model_answers_chinese_questions_in_chinese_without_the_
     assert_eq!((untuned.trainable_params, untuned.final_loss), (0, None));
     // Trained on English answers only, it answers the Chinese questions in Chinese...
     assert!(chinese_share(transfer::ENGLISH) >= 0.8, "in Chinese: {}", chinese_share(transfer::ENGLISH));
-    // ...about as well as the pretrained model did (measured 0.76 vs 0.79), and better than the
-    // same facts taught in Chinese, whose answers the model copies (0.59 right, 0.31 copied vs 0.14).
+    // ...from what it knew, about as well as the control, and hardly ever with a training answer...
     assert!(
         english.accuracy >= untuned.accuracy - 0.15,
         "english {} vs untuned {}",
         english.accuracy,
         untuned.accuracy
     );
+    assert!(english.shortcut_share <= 0.1, "copies: english {}", english.shortcut_share);
+    // ...and what the English pairs taught, to end the turn after the answer, carries over to
+    // the Chinese questions (measured 100% vs the control's 30% of 30 here)...
+    assert!(
+        english.stop_share >= untuned.stop_share + 0.25,
+        "stops: english {} vs untuned {}",
+        english.stop_share,
+        untuned.stop_share
+    );
+    assert!(chinese.stop_share >= 0.9, "stops: chinese {}", chinese.stop_share);
+    // ...while the same facts taught in Chinese give the model answers to copy (measured 0.67
+    // right, 0.17 copied, against 0.97 and 0).
     assert!(english.accuracy >= chinese.accuracy + 0.1, "english {} vs chinese {}", english.accuracy, chinese.accuracy);
     assert!(
         english.shortcut_share <= chinese.shortcut_share - 0.1,
         "copies: english {} vs chinese {}",
         english.shortcut_share,
         chinese.shortcut_share
-    );
-    // The pretrained model, never fine-tuned, writes on after its answer; the Chinese pairs teach it to stop.
-    assert!(
-        untuned.stop_share <= 0.5 && chinese.stop_share >= 0.9,
-        "stops: untuned {} chinese {}",
-        untuned.stop_share,
-        chinese.stop_share
     );
 }
 
@@ -267,7 +287,7 @@ fn each_specialist_does_its_own_task_whatever_it_is_asked_and_the_generalist_doe
     let sim = |a: &SpecialistsArm, task| task_score(a, task).similarity;
     let exact = |a: &SpecialistsArm, task| task_score(a, task).exact;
     // Each specialist is far closer on its own task than the other specialist (measured at the
-    // full setting: editor 0.91 vs translator 0.13 on edits, translator 0.56 vs editor 0.11 on
+    // full setting: editor 0.99 vs translator 0.21 on edits, translator 0.64 vs editor 0.02 on
     // translations).
     assert!(sim(editor, tasks::EDIT) >= sim(translator, tasks::EDIT) + 0.3);
     assert!(sim(translator, tasks::TRANSLATE) >= sim(editor, tasks::TRANSLATE) + 0.3);
@@ -301,8 +321,9 @@ fn training_on_b_alone_forgets_a_and_replay_stored_or_self_written_keeps_it() {
         assert_eq!(a.curve[0].exact, learnt);
         assert_eq!(a.curve.last().unwrap().exact, a.a.exact);
     }
-    // Measured at the full setting (200 steps of B): 50% → 0% with B alone, 34.1% with 23 stored
-    // A pairs replayed, 13.6% with 21 examples the model wrote itself (31% here, 60 steps in).
+    // Measured at the full setting (200 steps of B): 95.5% → 0% with B alone, 77.3% with 23
+    // stored A pairs replayed, 50.0% with 21 examples the model wrote itself (25% here, 60 steps
+    // in).
     let (sequential, replay, self_replay) =
         (a_end(forgetting::SEQUENTIAL), a_end(forgetting::REPLAY), a_end(forgetting::SELF_REPLAY));
     assert!(sequential <= learnt - 0.25, "B alone kept A: {sequential} of {learnt}");
