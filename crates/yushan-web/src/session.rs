@@ -77,13 +77,14 @@ impl Drop for Busy {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainOptions {
+    /// LoRA rank; 0 = full fine-tuning (every weight) instead of LoRA.
     pub lora_r: usize,
     pub lora_alpha: f64,
     /// Dropout on the adapter's input while training (0 = none).
     pub lora_dropout: f64,
     /// Short (`q`, `v`) or PEFT (`q_proj`) names.
     pub targets: Vec<String>,
-    /// 0 = full fine-tuning instead of LoRA.
+    /// Peak learning rate.
     pub lr: f64,
     pub steps: usize,
     pub batch: usize,
@@ -280,8 +281,6 @@ struct DataSet {
     conversations: usize,
 }
 
-/// Set the training data from JSONL text (`{"messages":[...]}` or `{"prompt","completion"}`
-/// lines). Errors name the line and the field. Resets training.
 /// Indexes of the conversations that a run with `options` over `count` conversations holds out
 /// for evaluation (the data panel marks them).
 #[wasm_bindgen]
@@ -291,6 +290,8 @@ pub fn heldout_rows(options: JsValue, count: usize) -> Result<Vec<u32>, JsError>
     Ok(mask.iter().enumerate().filter(|(_, held)| **held).map(|(i, _)| i as u32).collect())
 }
 
+/// Set the training data from JSONL text (`{"messages":[...]}` or `{"prompt","completion"}`
+/// lines). Errors name the line and the field. Resets training.
 #[wasm_bindgen]
 pub fn set_data(jsonl: &str) -> Result<JsValue, JsError> {
     let conversations = parse_jsonl(jsonl).map_err(err)?;
