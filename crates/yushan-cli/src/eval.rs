@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use yushan_data::{EncodedConversation, Role, encode_conversation, fixed_batches, parse_jsonl};
 use yushan_train::{answer, evaluate_loss};
@@ -22,7 +22,7 @@ pub struct EvalArgs {
 
 pub fn run(args: EvalArgs) -> Result<()> {
     args.sampling.check()?;
-    let text = std::fs::read_to_string(&args.data).with_context(|| format!("cannot read {}", args.data.display()))?;
+    let text = crate::text_file::read(&args.data)?;
     let conversations = parse_jsonl(&text).map_err(|e| anyhow::anyhow!("{}:\n{e}", args.data.display()))?;
     let (model, tokenizer) = chat::load(&args.model)?;
     let max_len = model.config.max_seq_len + 1;

@@ -107,7 +107,7 @@ fn spec(lesson: Lesson, seed: u64, settings: &[String]) -> Result<LessonSpec> {
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    crate::text_file::read(path)
 }
 
 fn progress() -> ProgressBar {

@@ -9,6 +9,7 @@ mod eval;
 mod lesson;
 mod model_dir;
 mod pretrain;
+mod text_file;
 mod train;
 
 use std::path::PathBuf;

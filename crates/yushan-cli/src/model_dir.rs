@@ -20,7 +20,7 @@ fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String> {
-    String::from_utf8(read(dir, name)?).with_context(|| format!("{} is not UTF-8 text", dir.join(name).display()))
+    crate::text_file::read(&dir.join(name))
 }
 
 /// Reads a file of the folder, `None` when it does not exist.

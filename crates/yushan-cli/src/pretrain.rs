@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{
@@ -111,7 +111,7 @@ impl yushan_train::BatchSource for Epochs {
 }
 
 pub fn run(args: PretrainArgs) -> Result<()> {
-    let read = |p: &PathBuf| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
+    let read = |p: &PathBuf| crate::text_file::read(p);
     let corpus: String =
         args.text.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<Vec<_>>>()?.join("\n");
     let extra: Vec<String> =

@@ -88,7 +88,7 @@ fn parse_targets(list: &str) -> Result<Vec<LoraTarget>> {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
-    let text = std::fs::read_to_string(&args.data).with_context(|| format!("cannot read {}", args.data.display()))?;
+    let text = crate::text_file::read(&args.data)?;
     let import = parse_jsonl_lenient(&text);
     if !import.errors.is_empty() {
         anyhow::bail!("{}:\n{}", args.data.display(), JsonlErrors(import.errors));
