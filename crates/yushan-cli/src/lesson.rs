@@ -2,7 +2,7 @@
 //! model with a fixed seed, printed as tables (each arm's answers, each arm's figures beside the
 //! control arm's) or as JSON. This command knows no lesson by itself.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
@@ -13,7 +13,7 @@ use yushan_model::frozen::FrozenPrecision;
 use yushan_train::StepEvent;
 
 use crate::device::{self, Backend};
-use crate::model_dir;
+use crate::{model_dir, text_file};
 
 #[derive(Args)]
 #[command(after_help = lesson_list())]
@@ -59,7 +59,7 @@ pub fn run(args: LessonArgs) -> Result<()> {
     let spec = spec(lesson, args.seed, &args.settings)?;
     let dir = args.data.clone().unwrap_or_else(|| PathBuf::from(lesson.data_dir()));
     let data = lesson
-        .read_data(|name| read_text(&dir.join(name)).map_err(|e| format!("{e:#}")), args.questions)
+        .read_data(|name| text_file::read(&dir.join(name)).map_err(|e| format!("{e:#}")), args.questions)
         .map_err(|e| anyhow!("{}: {e}", dir.display()))?;
     let (device, info) = device::open(args.backend)?;
     eprintln!("device: {info}");
@@ -104,10 +104,6 @@ fn spec(lesson: Lesson, seed: u64, settings: &[String]) -> Result<LessonSpec> {
         *target = value;
     }
     LessonSpec::from_json(lesson, json).map_err(|e| anyhow!(e))
-}
-
-fn read_text(path: &Path) -> Result<String> {
-    crate::text_file::read(path)
 }
 
 fn progress() -> ProgressBar {

@@ -16,7 +16,7 @@ use yushan_model::{Model, ModelConfig};
 use yushan_train::{TrainConfig, Trainer};
 
 use crate::device::{self, Backend};
-use crate::model_dir;
+use crate::{model_dir, text_file};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Arch {
@@ -111,11 +111,9 @@ impl yushan_train::BatchSource for Epochs {
 }
 
 pub fn run(args: PretrainArgs) -> Result<()> {
-    let read = |p: &PathBuf| crate::text_file::read(p);
-    let corpus: String =
-        args.text.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<Vec<_>>>()?.join("\n");
-    let extra: Vec<String> =
-        args.vocab_from.iter().map(|p| read(p).map(|t| message_text(&t))).collect::<Result<_>>()?;
+    let read = |p: &PathBuf| text_file::read(p).map(|t| message_text(&t));
+    let corpus: String = args.text.iter().map(read).collect::<Result<Vec<_>>>()?.join("\n");
+    let extra: Vec<String> = args.vocab_from.iter().map(read).collect::<Result<_>>()?;
     let (device, adapter) = device::open(args.backend)?;
     let (model, tokenizer) = match &args.init {
         Some(dir) => {

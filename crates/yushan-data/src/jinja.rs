@@ -107,10 +107,10 @@ impl JinjaTemplate {
         // One short conversation at load time: a template that runs out of fuel on it would
         // on every conversation, so it is refused now rather than at training.
         let probe = [Message::new(Role::User, "hi"), Message::new(Role::Assistant, "hello")];
-        if let Err(e @ DataError::ChatTemplate(_)) = template.render(&probe, false)
-            && e.to_string().contains(OUT_OF_FUEL)
+        if let Err(e) = template.render_raw(&probe, false)
+            && e.kind() == ErrorKind::OutOfFuel
         {
-            return Err(e);
+            return Err(render_error(e));
         }
         Ok(template)
     }
@@ -163,6 +163,11 @@ impl JinjaTemplate {
     /// The text `transformers`' `apply_chat_template(messages, tokenize=False,
     /// add_generation_prompt=…, **variables)` gives, with no tools.
     pub fn render(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String, DataError> {
+        self.render_raw(messages, add_generation_prompt).map_err(render_error)
+    }
+
+    /// [`Self::render`] with minijinja's own error, whose kind tells why it failed.
+    fn render_raw(&self, messages: &[Message], add_generation_prompt: bool) -> Result<String, Error> {
         let messages: Value = messages
             .iter()
             .map(|m| Value::from_pairs([("role", m.role.as_str()), ("content", m.content.as_str())]))
@@ -176,8 +181,8 @@ impl JinjaTemplate {
             ("tools".to_string(), Value::from(())),
         ]);
         let context = Value::from(context);
-        let template = self.env.get_template(NAME).map_err(|e| template_error(format!("chat_template: {e}")))?;
-        template.render(context).map_err(render_error)
+        // `new` added the template under NAME, so it is there.
+        self.env.get_template(NAME)?.render(context)
     }
 
     /// A whole conversation as segments: their texts join to exactly [`Self::render`]'s text.
@@ -370,12 +375,13 @@ fn template_error(message: String) -> DataError {
 /// Template instructions one render may run: rendering Qwen3's template on a conversation of
 /// a hundred turns takes a few tens of thousands.
 const RENDER_FUEL: u64 = 20_000_000;
-const OUT_OF_FUEL: &str = "ran more than 20,000,000 steps";
 
 fn render_error(error: Error) -> DataError {
     if error.kind() == ErrorKind::OutOfFuel {
         return template_error(format!(
-            "the model's chat template {OUT_OF_FUEL} on one conversation and was stopped (a loop that does not end?)"
+            "the model's chat template ran more than {} million steps on one conversation and was stopped (a \
+             loop that does not end?)",
+            RENDER_FUEL / 1_000_000
         ));
     }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
