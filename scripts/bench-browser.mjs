@@ -1,6 +1,7 @@
 // The browser benchmark from the command line: serves the repo, opens bench.html once per
 // configuration in headless Chromium and prints the figures (a table, then JSON).
-//   node scripts/bench-browser.mjs [S M default] [--steps 20] [--gpu]
+//   node scripts/bench-browser.mjs [S M default page] [--steps 20] [--gpu]
+// (page: the model and pairs the page opens on; about 27 s a step on SwiftShader)
 // --gpu uses the machine's GPU through Chromium (default: SwiftShader, WebGPU in software).
 import { chromium } from 'playwright-core';
 import { chromiumOptions, startServer } from '../tests/harness.mjs';

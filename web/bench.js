@@ -1,7 +1,14 @@
 // Browser benchmark: one configuration per page load (so "first step" counts from page start),
 // run in the same worker and engine as the studio page. Results: window.yushanBench.
 const params = new URLSearchParams(location.search);
-const shape = (params.get('shape') || 'S').toUpperCase() === 'DEFAULT' ? 'default' : (params.get('shape') || 'S').toUpperCase();
+// The shapes of shared/BENCH.md (S, M, …) and the page's own runs: `page` (the model and data the
+// page opens on) and `default` (the tiny models/default on the pairs it was made from).
+const PAGE_RUNS = {
+  page: { model: '../models/knowledge/', data: '../lessons/shortcut/train.jsonl' },
+  default: { model: '../models/default/', data: 'data/chat.jsonl' },
+};
+const asked = params.get('shape') || 'S';
+const shape = PAGE_RUNS[asked.toLowerCase()] ? asked.toLowerCase() : asked.toUpperCase();
 const steps = Math.max(2, Number(params.get('steps') || 20));
 const bench = { shape, steps, done: false, error: null, adapter: null, events: [], report: null };
 window.yushanBench = bench;
@@ -30,20 +37,20 @@ const call = (cmd, args = {}, transfer = []) => new Promise((resolve, reject) =>
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 
-// The page's own training run: default model, built-in chat pairs, the studio's default settings.
-async function runDefault() {
-  const dir = new URL('../models/default/', import.meta.url);
+// One of the page's own runs: a shipped model, its pairs, the studio's default settings.
+async function runPage(run) {
+  const dir = new URL(run.model, import.meta.url);
   const [configJson, weights, tokenizerJson, jsonl] = await Promise.all([
     fetch(new URL('config.json', dir)).then((r) => r.text()),
     fetch(new URL('model.safetensors', dir)).then((r) => r.arrayBuffer()),
     fetch(new URL('tokenizer.json', dir)).then((r) => r.text()),
-    fetch(new URL('data/chat.jsonl', import.meta.url)).then((r) => r.text()),
+    fetch(new URL(run.data, import.meta.url)).then((r) => r.text()),
   ]);
   const model = await call('loadModel', { configJson, weights, tokenizerJson }, [weights]);
   await call('setData', { jsonl });
   const options = await call('configure', { options: { steps, eval_every: 0 } });
   await call('train', { steps });
-  return { shape: 'default', params: model.params, options };
+  return { shape, params: model.params, options };
 }
 
 async function main() {
@@ -53,7 +60,7 @@ async function main() {
     const b = info.browserAdapter || {};
     bench.adapter = { name: a.name || [b.vendor, b.architecture].filter(Boolean).join(' / '), backend: a.backend, software: a.software || b.isFallbackAdapter };
     $('adapter').textContent = `${bench.adapter.name} (${a.backend}, ${bench.adapter.software ? 'software' : 'hardware'})`;
-    const meta = shape === 'default' ? await runDefault() : await call('bench', { shape, steps });
+    const meta = PAGE_RUNS[shape] ? await runPage(PAGE_RUNS[shape]) : await call('bench', { shape, steps });
     const ev = bench.events;
     const first = ev[0];
     const steady = ev.slice(1).map((e) => e.step_ms);

@@ -12,7 +12,8 @@ import { onSettingsChange, trainOptions } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ['system', 'user', 'assistant'];
-const EXAMPLES_URL = new URL('data/chat.jsonl', import.meta.url);
+// The built-in examples: the 最 pairs of the shortcut lesson (lessons/shortcut/train.jsonl).
+const EXAMPLES_URL = new URL('../lessons/shortcut/train.jsonl', import.meta.url);
 
 // The dataset: what the editor shows, what is saved, what trains.
 export const data = { conversations: [], selected: 0 };

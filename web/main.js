@@ -16,13 +16,21 @@ import { initLessons } from './lessons.js';
 import { initModelFolder, limitsText, showModelInfo } from './model-folder.js';
 
 const $ = (id) => document.getElementById(id);
-// The model to fine-tune: models/default/ unless the page's URL says ?model=<dir> (same origin only).
+// The models the page ships (the choice in the GPU panel). The page opens on the first: the
+// pretrained knowledge model of the lessons. ?model=<dir> opens another folder of the same origin.
+const SHIPPED_MODELS = ['models/knowledge', 'models/default'];
 const MODEL_DIR = (() => {
-  const fallback = new URL('../models/default/', import.meta.url);
+  const fallback = new URL(`../${SHIPPED_MODELS[0]}/`, import.meta.url);
   const param = new URLSearchParams(location.search).get('model');
   if (!param) return fallback;
   const url = new URL(param.endsWith('/') ? param : `${param}/`, location.href);
   return url.origin === location.origin ? url : fallback;
+})();
+// The folder's name as the page shows it: its path under the page's root (models/knowledge).
+const MODEL_NAME = (() => {
+  const root = new URL('../', import.meta.url).pathname;
+  const path = decodeURIComponent(MODEL_DIR.pathname);
+  return (path.startsWith(root) ? path.slice(root.length) : path).replace(/\/$/, '');
 })();
 
 // Everything the page has measured; the browser tests read it (window.yushan.state).
@@ -76,7 +84,7 @@ function modelFile(name, kind) {
   const key = `${name}:${kind}`;
   if (!fileCache.has(key)) {
     const p = fetch(new URL(name, MODEL_DIR)).then((res) => {
-      if (!res.ok) throw new Error(`models/default/${name}: HTTP ${res.status}`);
+      if (!res.ok) throw new Error(`${MODEL_NAME}/${name}: HTTP ${res.status}`);
       return kind === 'bytes' ? res.arrayBuffer() : res.text();
     });
     p.catch(() => fileCache.delete(key));
@@ -89,7 +97,7 @@ function modelFile(name, kind) {
 
 // Where the model comes from: the page's own folder (`read`), or a folder the user opened
 // (`load`, see web/model-folder.js).
-let modelSource = { name: 'models/default', read: modelFile };
+let modelSource = { name: MODEL_NAME, read: modelFile };
 let modelLoaded = null;
 let modelReady = false;
 async function loadBytes(source) {
@@ -149,6 +157,7 @@ async function openModel(source) {
     state.activeAdapter = null;
     $('export').disabled = true;
     updateButtons();
+    showModelChoice();
     return info;
   } catch (e) {
     modelSource = previous.source;
@@ -171,6 +180,17 @@ function showStats(ev) {
   $('stat-eval').textContent = ev.heldout_loss != null ? ev.heldout_loss.toFixed(3) : '–';
   $('stat-tps').textContent = ev.tokens_per_s != null ? Math.round(ev.tokens_per_s).toString() : '–';
   $('stat-elapsed').textContent = ev.elapsed_ms == null ? '–' : `${(ev.elapsed_ms / 1000).toFixed(1)} s`;
+  $('stat-left').textContent = timeLeft(ev);
+}
+
+// The rest of the run at the median of the last steps (the first compiles kernels: left out).
+function timeLeft(ev) {
+  const left = ev.total_steps - ev.step;
+  if (left <= 0) return '0 s';
+  const recent = state.stepMs.slice(1).slice(-10).sort((a, b) => a - b);
+  if (!recent.length) return '–';
+  const ms = left * recent[recent.length >> 1];
+  return ms < 90_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }
 
 function onStep(ev) {
@@ -417,6 +437,35 @@ async function selfCheck() {
   }
 }
 
+// The shipped models: choosing one reloads the page on it (?model=). Settings travel in the URL,
+// the data and the kept adapters in IndexedDB, so nothing the user had is lost.
+function showModelChoice() {
+  const select = $('model-choice');
+  const shipped = modelSource.read === modelFile && SHIPPED_MODELS.includes(modelSource.name);
+  if (!shipped && !select.querySelector('option[value=""]')) {
+    const other = Object.assign(document.createElement('option'), { value: '', disabled: true, textContent: t('model.choice.other') });
+    other.dataset.t = 'model.choice.other'; // translated again on a change of language
+    select.append(other);
+  }
+  select.value = shipped ? modelSource.name : '';
+}
+
+function initModelChoice() {
+  const select = $('model-choice');
+  showModelChoice();
+  select.addEventListener('change', async () => {
+    if (training || generating) {
+      showModelChoice();
+      show($('model-status'), () => t('model.busy'), 'error');
+      return;
+    }
+    const url = new URL(location.href);
+    if (select.value === SHIPPED_MODELS[0]) url.searchParams.delete('model'); else url.searchParams.set('model', select.value);
+    await store.idle();
+    location.assign(url.href);
+  });
+}
+
 async function start() {
   refresh();
   $('lang-toggle').addEventListener('click', () => {
@@ -424,6 +473,7 @@ async function start() {
     state.lang = lang();
   });
   makeChart($('chart'));
+  initModelChoice();
   try { initLessons(); } catch (e) { fail('lessons', e.message); }
   on('step', onStep);
   on('gpu-error', (message) => {

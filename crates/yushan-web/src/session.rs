@@ -110,11 +110,14 @@ impl Default for TrainOptions {
             lora_r: 8,
             lora_alpha: 16.0,
             lora_dropout: 0.0,
-            // Every projection: on the default model and the built-in pairs, 40 steps at 5e-3
-            // give the exact answers (q/v only: the turn format, but not the facts).
-            targets: ["q", "k", "v", "o", "gate", "up", "down"].map(String::from).to_vec(),
-            lr: 5e-3,
-            steps: 40,
+            // The page's defaults (index.html), for models/knowledge and the 8 最 pairs. The
+            // shortcut lesson's LoRA arm at these settings (`yushan lesson shortcut --set
+            // lora_steps=20 --set lora_lr=5e-4`, CPU, seeds 0-3) answers 93-95% of its 60
+            // held-out questions right and stops, and repeats a training answer in 1.7%; on
+            // every projection 85% and 5%.
+            targets: ["q", "k", "v", "o"].map(String::from).to_vec(),
+            lr: 5e-4,
+            steps: 20,
             batch: 8,
             seq: 0,
             seed: t.seed,
@@ -513,7 +516,7 @@ mod tests {
         assert_eq!(TrainOptions::default().spec(32, 40, 8).unwrap().seq_len, 32);
         assert_eq!(TrainOptions { seq: 20, ..TrainOptions::default() }.spec(128, 40, 8).unwrap().seq_len, 20);
         let lora = spec.train.lora.unwrap();
-        assert_eq!((lora.rank, lora.targets), (8, LoraTarget::ALL.to_vec()));
+        assert_eq!((lora.rank, lora.targets), (8, vec![LoraTarget::Q, LoraTarget::K, LoraTarget::V, LoraTarget::O]));
     }
 
     #[test]
