@@ -199,7 +199,9 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
         const res = await page.request.get(new URL(href, baseUrl).href);
         assert.equal(res.status(), 200, href);
       }
-      for (const i of items) assert.match(i.text, /分鐘/, `${i.id}: the measured run time`);
+      // How long: nothing is measured yet in this browser, so each names its steps and answers.
+      await page.waitForFunction(() => [...document.querySelectorAll('#lesson-list .time')].every((p) => p.textContent !== '…'), null, { timeout: 120_000 });
+      for (const text of await page.$$eval('#lesson-list .time', (ps) => ps.map((p) => p.textContent))) assert.match(text, /訓練 \d+ 步/);
       assert.equal(await page.inputValue('#lesson-seed'), '3', 'the seed comes from the URL');
       assert.ok(await page.isVisible('#lessons-reduced'));
     });
@@ -218,6 +220,12 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
       assert.match(page.url(), /[?&]lesson=shortcut(&|$)/);
       assert.match(page.url(), /[?&]lesson-seed=3(&|$)/);
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-shortcut.png') });
+      // The run measured this machine's step and answer: every lesson's time is estimated from them.
+      const { stepMs, answerMs } = s.timings.at(-1);
+      assert.ok(stepMs > 0 && answerMs > 0, `measured ${stepMs} ms a step, ${answerMs} ms an answer`);
+      const times = await page.$$eval('#lesson-list .time', (ps) => ps.map((p) => p.textContent));
+      console.log(`measured: ${stepMs.toFixed(0)} ms a step, ${answerMs.toFixed(0)} ms an answer; ${times[0]}`);
+      for (const text of times) assert.match(text, /在這台機器上約 \d+ (秒|分鐘)/);
     });
 
     await t.test('role tags, in English, with another seed', async () => {

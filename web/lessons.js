@@ -16,6 +16,7 @@
 
 import uPlot from './vendor/uPlot.esm.js';
 import { extend, onLangChange, show, t } from './i18n.js';
+import * as store from './store.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
@@ -28,14 +29,10 @@ const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
 
 // The lessons, in the order the panel lists them. `id`: the name run_lesson knows; `data`: the
 // folder of its `files` (the page links each); `asks(lines, limit)`: how many questions each arm
-// is asked once it has trained (for the progress text), from the number of lines of each file
-// and the link's lesson-questions (0 = all); `minutes`: wall time of the whole lesson on
-// SwiftShader (software WebGPU, 2 CPU cores) with the default settings. Measured on the
-// 0.84 M-parameter model of 2026-11 (shortcut 49.3 min, role-tags 31.8, lora-vs-full 35.8,
-// transfer 31.2); every figure is now an estimate for the 2.5 M-parameter model, which reads
-// about three times the weights per token and is asked twice the questions (60 held-out facts):
-// three times the old time, not yet measured over a whole run. Measure again when the lessons'
-// settings or the model change. `estimated`: `minutes` was not measured over a whole run.
+// is asked once it has trained (for the progress text and the time estimate), from the number of
+// lines of each file and the link's lesson-questions (0 = all). How long a lesson takes is never
+// written here: it is estimated from this machine's own measured step and answer times (see
+// "how long" below).
 const PAIRS = ['train.jsonl', 'heldout.jsonl'];
 const TASKS = ['translate-train.jsonl', 'edit-train.jsonl', 'translate-heldout.jsonl', 'edit-heldout.jsonl', 'composite-heldout.jsonl'];
 const cap = (n, limit) => (limit ? Math.min(n, limit) : n);
@@ -43,40 +40,32 @@ export const LESSONS = [
   {
     // The held-out questions, then the same facts asked in other phrasings.
     id: 'shortcut', model: 'models/knowledge/', data: 'lessons/shortcut/', files: [...PAIRS, 'paraphrases.jsonl'],
-    asks: (n, limit) => cap(n['heldout.jsonl'], limit) + cap(n['paraphrases.jsonl'], limit), minutes: 150, estimated: true,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit) + cap(n['paraphrases.jsonl'], limit),
   },
   {
     id: 'role-tags', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n, limit) => cap(n['train.jsonl'] + n['heldout.jsonl'], limit), minutes: 95, estimated: true,
+    asks: (n, limit) => cap(n['train.jsonl'] + n['heldout.jsonl'], limit),
   },
   {
     id: 'lora-vs-full', model: 'models/knowledge/', data: 'lessons/shortcut/', files: PAIRS,
-    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 110, estimated: true,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit),
   },
   {
     id: 'transfer', model: 'models/knowledge/', data: 'lessons/transfer/', files: ['train-en.jsonl', 'train-zh.jsonl', 'heldout.jsonl'],
-    asks: (n, limit) => cap(n['heldout.jsonl'], limit), minutes: 95, estimated: true,
+    asks: (n, limit) => cap(n['heldout.jsonl'], limit),
   },
   // The two lessons over the translation and editing tasks read all five files (lesson-questions
-  // limits each held-out set). Their minutes are estimates, not measured over a whole run, from
-  // reduced runs on SwiftShader (2026-11-25, 2 cores, kernels compiled once, no other load): LoRA
-  // on every projection at batch 8 takes ~15 s a step on translation pairs and on mixes with
-  // them, ~7.3 s on editing pairs; an answer of up to 24 tokens ~3.5 s. Specialists: 200 × 15 +
-  // 200 × 7.3 + 400 × 15.5 s of training (~178 min) and 4 × 132 answers (~31 min). Forgetting:
-  // 200 × 7.3 + 3 × 200 × 15 s (~174 min) and ~790 answers (A's 44 edits at each of 4
-  // checkpoints in each arm, the examples the model writes; ~46 min).
+  // limits each held-out set).
   {
     // Each arm answers every task's held-out items.
     id: 'specialists', model: 'models/knowledge/', data: 'lessons/tasks/', files: TASKS,
     asks: (n, limit) => cap(n['translate-heldout.jsonl'], limit) + cap(n['edit-heldout.jsonl'], limit) + cap(n['composite-heldout.jsonl'], limit),
-    minutes: 630, estimated: true,
   },
   {
     // After its last step each stage's model answers A's held-out edits and B's translations
     // (A's edits also at every checkpoint while B trains, under the training text).
     id: 'forgetting', model: 'models/knowledge/', data: 'lessons/tasks/', files: TASKS,
     asks: (n, limit) => cap(n['edit-heldout.jsonl'], limit) + cap(n['translate-heldout.jsonl'], limit),
-    minutes: 660, estimated: true,
   },
 ];
 // An arm's colour, the same in the chart and the tables (.arm-N in style.css): by its place
@@ -206,15 +195,22 @@ const MESSAGES = {
   'lessons.data': ['資料：', 'Data: '],
   'lessons.model': ['模型：', 'Model: '],
   'lessons.run': ['執行', 'Run'],
-  'lessons.time': [
-    (m) => `需要時間：在軟體 GPU（SwiftShader，2 核心 CPU）上實測全程約 ${m} 分鐘，大多花在訓練步驟上。真正的 GPU 應該快得多（這裡沒有量過）。`,
-    (m) => `How long: about ${m} min in all, measured on a software GPU (SwiftShader, 2 CPU cores), mostly in the training steps. A real GPU should be far faster (not measured here).`,
+  'lessons.time.measured': [
+    (total, steps, step, asks, answer) => `在這台機器上約 ${total}：訓練 ${steps} 步，每步 ${step}；回答約 ${asks} 題，每題 ${answer}（上一次在這個瀏覽器跑課程時實測）。`,
+    (total, steps, step, asks, answer) => `About ${total} on this machine: ${steps} training steps at ${step} each, about ${asks} answers at ${answer} each (measured by the last lesson run in this browser).`,
   ],
-  'lessons.time.estimate': [
-    (m) => `需要時間：在軟體 GPU（SwiftShader，2 核心 CPU）上估計全程約 ${m} 分鐘（由較小模型的實測時間推算，沒有實測整個課程），大多花在訓練步驟上。真正的 GPU 應該快得多。`,
-    (m) => `How long: about ${m} min in all on a software GPU (SwiftShader, 2 CPU cores), estimated from step times measured on a smaller model, not measured over a whole run; mostly in the training steps. A real GPU should be far faster.`,
+  'lessons.time.studio': [
+    (total, steps, step, asks) => `訓練 ${steps} 步約 ${total}（工作室用同一個模型實測每步 ${step}），另外還要回答約 ${asks} 題。`,
+    (total, steps, step, asks) => `${steps} training steps take about ${total} (the studio measured ${step} a step on the same model), plus about ${asks} answers.`,
   ],
-  'lessons.time.unknown': ['軟體 GPU 上會很慢。', 'Slow on a software GPU.'],
+  'lessons.time.unmeasured': [
+    (steps, asks) => `訓練 ${steps} 步、回答約 ${asks} 題。要多久依你的 GPU 而定：在上面的工作室用知識模型訓練幾步，或跑一課，這裡就會用實測的時間估計。`,
+    (steps, asks) => `${steps} training steps and about ${asks} answers. How long depends on your GPU: train a few steps of the knowledge model in the studio above, or run a lesson, and this gives an estimate from the measured times.`,
+  ],
+  'lessons.time.planning': ['…', '…'],
+  'lessons.sec': [(n) => `${n} 秒`, (n) => `${n} s`],
+  'lessons.min': [(n) => `${n} 分鐘`, (n) => `${n} min`],
+  'lessons.left': [(s, left) => `已經過 ${s} · 全部約剩 ${left}`, (s, left) => `${s} elapsed · about ${left} left in all`],
   'lessons.starting': ['啟動課程用的 WebGPU…', 'Starting WebGPU for the lesson…'],
   'lessons.loading': ['載入模型與課程資料…', 'Loading the model and the lesson data…'],
   'lessons.compiling': ['第一步要編譯 GPU 程式，在軟體 GPU 上要等一陣子…', 'The first step compiles GPU kernels; on a software GPU that takes a while…'],
@@ -502,6 +498,64 @@ function drawResult() {
   drawCurves(s);
 }
 
+// --- how long ----------------------------------------------------------------------------------------
+// A lesson's time on this machine: its training steps (every arm's, from the engine's plan) at
+// the median step measured here, plus its answers (each arm answers the held-out questions) at
+// the time an answer took here. Both come from the last lesson run in this browser (kept in
+// IndexedDB); before any, the step time of the studio's run on the same model stands in for the
+// steps. Steps of longer examples (the translation pairs) take longer: an estimate, not a promise.
+const RATES_KEY = 'lessonRates';
+let rates = null;   // {stepMs, answerMs (null from the studio), source: 'lesson' | 'studio'}
+const plans = {};   // lesson id -> {steps, answers} at the panel's seed and the link's settings
+
+const approx = (ms) => {
+  if (ms < 1000) return `${Math.round(ms)} ms`; // a step on a real GPU
+  return ms < 90_000 ? t('lessons.sec', Math.round(ms / 1000)) : t('lessons.min', Math.round(ms / 60_000));
+};
+
+// Called by the studio when a run on `model` ends: its median step, measured on this GPU.
+export function studioStepMeasured(model, stepMs) {
+  if (`${model}/` !== LESSONS[0].model || !(stepMs > 0) || rates?.source === 'lesson') return;
+  rates = { stepMs, answerMs: null, source: 'studio' };
+  renderList();
+}
+
+function timeText(lesson) {
+  const plan = plans[lesson.id];
+  if (!plan) return t('lessons.time.planning');
+  if (!rates) return t('lessons.time.unmeasured', plan.steps, plan.answers);
+  const training = plan.steps * rates.stepMs;
+  if (rates.answerMs === null) return t('lessons.time.studio', approx(training), plan.steps, approx(rates.stepMs), plan.answers);
+  return t('lessons.time.measured', approx(training + plan.answers * rates.answerMs), plan.steps, approx(rates.stepMs), plan.answers, approx(rates.answerMs));
+}
+
+// Each lesson's plan (the engine's, in the lesson worker) and its questions (from the data files'
+// lines), once, when the panel is first opened.
+let planning = null;
+function planAll() {
+  planning ||= (async () => {
+    const saved = await store.get(RATES_KEY).catch(() => null);
+    if (saved?.stepMs > 0 && rates?.source !== 'lesson') rates = saved;
+    for (const lesson of LESSONS) {
+      // The link's lesson-spec is written for one lesson: the others' plans go without it.
+      const plan = await call('lessonPlan', { name: lesson.id, spec: { ...(reduced.spec || {}), seed: seed() } })
+        .catch(() => call('lessonPlan', { name: lesson.id, spec: { seed: seed() } }));
+      plans[lesson.id] = { steps: stepsOf(plan.arms), answers: plan.arms.length * await asks(lesson) };
+      renderList();
+    }
+  })().catch((e) => { planning = null; console.warn(`[yushan] lesson plans: ${e.message}`); });
+  return planning;
+}
+
+const stepsOf = (arms) => arms.reduce((sum, a) => sum + (a.steps ?? 0), 0);
+
+// How many questions each arm of `lesson` answers, from its files' lines.
+async function asks(lesson) {
+  const texts = await Promise.all(lesson.files.map((f) => fetchFile(`${lesson.data}${f}`, 'text')));
+  const lines = Object.fromEntries(lesson.files.map((f, i) => [f, texts[i].split('\n').filter((l) => l.trim()).length]));
+  return lesson.asks(lines, reduced.questions);
+}
+
 // --- the list ---------------------------------------------------------------------------------------
 function renderList() {
   const list = $('lesson-list');
@@ -516,7 +570,7 @@ function renderList() {
       el('div', { className: 'lesson-head' }, el('h3', { textContent: t(`lessons.${l.id}.title`) }), run),
       el('p', { textContent: t(`lessons.${l.id}.finding`) }),
       el('p', { className: 'hint' }, links),
-      el('p', { className: 'hint time', textContent: !l.minutes ? t('lessons.time.unknown') : t(l.estimated ? 'lessons.time.estimate' : 'lessons.time', l.minutes) }));
+      el('p', { className: 'hint time', textContent: timeText(l) }));
   }));
   updateButtons();
 }
@@ -548,7 +602,13 @@ async function runLesson(lesson) {
   buildChart();
   const t0 = performance.now();
   let firstStepMs = null;
-  const elapsed = () => show($('lesson-elapsed'), () => t('lessons.elapsed', seconds(performance.now() - t0)), '');
+  // What is left of the whole run, estimated at `at` (see estimateLeft below).
+  let left = null;
+  const elapsed = () => {
+    const now = performance.now();
+    show($('lesson-elapsed'), () => (left === null ? t('lessons.elapsed', seconds(now - t0))
+      : t('lessons.left', seconds(now - t0), approx(Math.max(0, left.ms - (now - left.at))))), '');
+  };
   elapsed();
   ticker = setInterval(elapsed, 1000);
   try {
@@ -577,6 +637,22 @@ async function runLesson(lesson) {
     state.questions = lesson.asks(Object.fromEntries(Object.entries(data).map(([f, text]) => [f, lines(text)])), reduced.questions);
     const copy = weights.slice(0); // the cached bytes stay here; the copy moves to the worker
     state.phase = 'training';
+    // This run's own rates: its steps and, when the control answers first, the time an answer
+    // takes.
+    const loadedAt = performance.now();
+    const stepTimes = [];
+    let answerMs = null;
+    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    // The rest of the run after `done` steps of arm number `index`, at the best rates known.
+    const estimateLeft = (index, done) => {
+      const stepMs = stepTimes.length ? median(stepTimes) : rates?.stepMs;
+      const perAnswer = answerMs ?? rates?.answerMs;
+      if (!stepMs || !perAnswer) return null;
+      const steps = stepsOf(plan.arms.slice(index)) - done;
+      const answers = (plan.arms.length - index) * state.questions;
+      return { ms: steps * stepMs + answers * perAnswer, at: performance.now() };
+    };
+    left = estimateLeft(0, 0);
     // An arm that does not train (the pretrained model as it is) starts by answering.
     const first = plan.arms[0];
     status(() => (first.steps === null ? t('lessons.asking', armLabel(lesson.id, first.key), state.questions) : t('lessons.compiling')));
@@ -584,7 +660,15 @@ async function runLesson(lesson) {
     onEvent = (data) => {
       if (data.event !== 'lesson-step') return;
       const { arm, step } = data;
-      if (firstStepMs === null) firstStepMs = performance.now() - t0;
+      const now = performance.now();
+      if (firstStepMs === null) {
+        firstStepMs = now - t0;
+        // Until this step began, the control arm was answering its questions.
+        if (plan.arms[0].steps === null && state.questions) answerMs = Math.max(0, now - loadedAt - step.step_ms) / state.questions;
+      } else {
+        stepTimes.push(step.step_ms); // the run's first step compiles most kernels: left out
+      }
+      left = estimateLeft(plan.arms.findIndex((a) => a.key === arm), step.step);
       if (!arms.includes(arm)) { arms.push(arm); chart?.destroy(); chart = null; }
       (state.points[arm] ||= []).push({ step: step.step, loss: step.loss, step_ms: step.step_ms, at_ms: performance.now() - t0, pipelines: data.gpu?.pipelines });
       recent.push(step.step_ms);
@@ -610,7 +694,14 @@ async function runLesson(lesson) {
     state.result = result;
     state.phase = 'done';
     const ms = performance.now() - t0;
-    state.timings.push({ lesson: lesson.id, reduced: isReduced(), ms, firstStepMs, adapter: info.adapter?.name, software: info.adapter?.software });
+    const measured = { stepMs: stepTimes.length ? median(stepTimes) : null, answerMs };
+    state.timings.push({ lesson: lesson.id, reduced: isReduced(), ms, firstStepMs, ...measured, adapter: info.adapter?.name, software: info.adapter?.software });
+    // Reduced runs measure the same steps and answers: their rates hold for the full lessons.
+    if (measured.stepMs && measured.answerMs) {
+      rates = { ...measured, source: 'lesson' };
+      store.set(RATES_KEY, rates);
+      renderList();
+    }
     console.log(`[yushan] lesson ${lesson.id}${isReduced() ? ' (reduced)' : ''}: ${(ms / 1000).toFixed(1)} s, first step at ${((firstStepMs ?? 0) / 1000).toFixed(1)} s`);
     drawResult();
     const b = info.browserAdapter || {};
@@ -655,6 +746,7 @@ export function initLessons() {
   details.addEventListener('toggle', () => {
     state.open = details.open;
     if (details.open && chart === null && arms.length) buildChart();
+    if (details.open && 'gpu' in navigator) planAll();
   });
   if (reduced.specError) {
     $('lessons-reduced').hidden = false;

@@ -12,7 +12,7 @@ import { initSettings, readSettings, setModelTemplateAvailable, setThinkingAvail
 import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
-import { initLessons } from './lessons.js';
+import { initLessons, studioStepMeasured } from './lessons.js';
 import { initModelFolder, limitsText, showModelInfo } from './model-folder.js';
 
 const $ = (id) => document.getElementById(id);
@@ -293,6 +293,9 @@ async function finishRun() {
   const last = state.losses.at(-1)?.loss?.toFixed(3);
   show(status, () => (stoppedEarly ? t('train.stopped', done, run.options.steps, first, last) : t('train.done', done, first, last)), 'ok');
   updateButtons();
+  // The lessons estimate their time from this GPU's step on the same model (the first compiles).
+  const steps = state.stepMs.slice(1).sort((a, b) => a - b);
+  if (modelSource.read === modelFile && steps.length) studioStepMeasured(modelSource.name, steps[steps.length >> 1]);
   if (run.options.lora_r > 0 && trained) {
     // Keep the adapter in this browser, so a reload or a closed tab does not lose it.
     const name = t('adapters.run_name', new Date(run.startedAt).toLocaleString(), done, last);
