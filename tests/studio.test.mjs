@@ -247,6 +247,16 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
       await page.fill('#seed', '3');
       await page.dispatchEvent('#seed', 'change');
       await page.waitForFunction((before) => window.yushan.state.heldoutRows.join() === before, heldBySeed3, { timeout: 30_000 });
+      // Typing a setting leaves the page where it is (the data check after each change redraws
+      // the conversation list: it used to pull the page back up to the list).
+      await page.evaluate(() => window.scrollTo(0, document.getElementById('steps').getBoundingClientRect().top + window.scrollY - 300));
+      const scrollY = await page.evaluate(() => window.scrollY);
+      assert.ok(scrollY > 300, `the page did not scroll to the settings (${scrollY})`);
+      await page.locator('#steps').pressSequentially('5');
+      await page.waitForFunction(() => document.getElementById('steps').value === '75', null, { timeout: 10_000 });
+      await page.waitForTimeout(1500);
+      assert.equal(await page.evaluate(() => window.scrollY), scrollY, 'the page moved while typing a setting');
+      await page.fill('#steps', '7');
       // The settings from the link are saved (as any change is) before the next visit.
       await page.evaluate(() => window.yushan.storeIdle());
       await page.goto(`${baseUrl}?template=xml&steps=-3`);

@@ -22,6 +22,7 @@ export const data = { conversations: [], selected: 0 };
 let problems = new WeakMap();
 // Indexes of the conversations a run with the current settings holds out for evaluation.
 let heldout = new Set();
+let shownSelection = -1;   // the conversation the list last showed selected
 let rawDirty = false;      // the JSONL textarea holds edits not applied yet
 let undo = null;           // {conversations, selected} before the last replace or delete
 const listeners = [];
@@ -148,10 +149,21 @@ function renderList() {
     li.textContent = t('conv.none');
     items.push(li);
   }
+  const scrolled = list.scrollTop;
   list.replaceChildren(...items);
+  list.scrollTop = scrolled;
   $('data-count').textContent = t('data.count', data.conversations.length);
+  // A newly selected conversation is brought into view inside the list only: scrollIntoView
+  // would move the page too, and this runs after every data check (a setting typed, a turn
+  // edited), pulling the page back to the list.
   const sel = list.querySelector('.selected');
-  if (sel && typeof sel.scrollIntoView === 'function') sel.scrollIntoView({ block: 'nearest' });
+  if (sel && data.selected !== shownSelection) {
+    const box = list.getBoundingClientRect();
+    const item = sel.getBoundingClientRect();
+    if (item.top < box.top) list.scrollTop -= box.top - item.top;
+    else if (item.bottom > box.bottom) list.scrollTop += item.bottom - box.bottom;
+  }
+  shownSelection = data.selected;
 }
 
 // --- the selected conversation's turns ----------------------------------------------------------
