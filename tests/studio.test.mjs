@@ -277,3 +277,24 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
     await close();
   }
 });
+
+test('studio: on a phone the page does not scroll by itself, and a lesson link lands on its lesson', { timeout: 300_000 }, async () => {
+  const { page, close } = await launch();
+  try {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(baseUrl);
+    await waitReady(page);
+    // The data checks that follow start-up redraw the conversation list: the page stays at the top.
+    for (let i = 0; i < 4; i++) {
+      await page.waitForTimeout(500);
+      assert.equal(await page.evaluate(() => window.scrollY), 0, 'the page scrolled by itself');
+    }
+    await page.goto(`${baseUrl}?lesson=shortcut`);
+    await waitReady(page);
+    await page.waitForTimeout(1500);
+    const top = await page.evaluate(() => document.getElementById('lesson-shortcut').getBoundingClientRect().top);
+    assert.ok(Math.abs(top) < 5, `the lesson is ${top} px from the top of the view`);
+  } finally {
+    await close();
+  }
+});
