@@ -1,5 +1,7 @@
 // Browser benchmark: one configuration per page load (so "first step" counts from page start),
 // run in the same worker and engine as the studio page. Results: window.yushanBench.
+import { engineClient } from './rpc.js';
+
 const params = new URLSearchParams(location.search);
 // The shapes of shared/BENCH.md (S, M, …) and the page's own runs: `page` (the model and data the
 // page opens on) and `default` (the tiny models/default on the pairs it was made from).
@@ -14,26 +16,13 @@ const bench = { shape, steps, done: false, error: null, adapter: null, events: [
 window.yushanBench = bench;
 const $ = (id) => document.getElementById(id);
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-let nextId = 1;
-const pending = new Map();
-worker.onmessage = ({ data }) => {
-  if (data.id !== undefined) {
-    const p = pending.get(data.id);
-    pending.delete(data.id);
-    if (data.ok) p.resolve(data.value); else p.reject(new Error(data.error));
-  } else if (data.event === 'step') {
-    bench.events.push({ ...data.step, gpu: data.gpu, at_ms: performance.now() });
-    $('progress').textContent = `step ${data.step.step} / ${data.step.total_steps ?? steps}: loss ${data.step.loss.toFixed(4)}, ${data.step.step_ms.toFixed(0)} ms`;
-  } else if (data.event === 'gpu-error') {
-    bench.error = `WebGPU error: ${data.message}`;
-  }
-};
-const call = (cmd, args = {}, transfer = []) => new Promise((resolve, reject) => {
-  const id = nextId++;
-  pending.set(id, { resolve, reject });
-  worker.postMessage({ id, cmd, ...args }, transfer);
+const engine = engineClient({ lazy: true });
+const call = engine.call;
+engine.on('step', (step, data) => {
+  bench.events.push({ ...step, gpu: data.gpu, at_ms: performance.now() });
+  $('progress').textContent = `step ${step.step} / ${step.total_steps ?? steps}: loss ${step.loss.toFixed(4)}, ${step.step_ms.toFixed(0)} ms`;
 });
+engine.on('gpu-error', (message) => { bench.error = `WebGPU error: ${message}`; });
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 

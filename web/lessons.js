@@ -17,6 +17,7 @@
 import uPlot from './vendor/uPlot.esm.js';
 import { extend, onLangChange, show, t } from './i18n.js';
 import * as store from './store.js';
+import { engineClient } from './rpc.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
@@ -269,50 +270,20 @@ const state = {
 };
 
 // --- the lesson worker ---------------------------------------------------------------------------
-let worker = null;
-let nextId = 1;
-const pending = new Map();
+// A second engine worker (web/rpc.js), started by the first call; Stop ends it.
+const engine = engineClient({ lazy: true });
+const call = engine.call;
 let onEvent = () => {};
-
-function startWorker() {
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = ({ data }) => {
-    if (data.id !== undefined) {
-      const p = pending.get(data.id);
-      pending.delete(data.id);
-      if (!p) return;
-      if (data.ok) p.resolve(data.value); else p.reject(new Error(data.error));
-    } else if (data.event === 'gpu-error') {
-      state.gpuErrors.push(data.message);
-      console.error(`[yushan] WebGPU error in the lesson worker: ${data.message}`);
-    } else {
-      onEvent(data);
-    }
-  };
-  worker.onerror = (e) => failAll(new Error(e.message || 'the lesson worker failed to start'));
-  return worker;
-}
-
-function failAll(error) {
-  for (const p of pending.values()) p.reject(error);
-  pending.clear();
-}
-
-function call(cmd, args = {}, transfer = []) {
-  if (!worker) startWorker();
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, cmd, ...args }, transfer);
-  });
-}
+engine.on('lesson-step', (_, data) => onEvent(data));
+engine.on('gpu-error', (message) => {
+  state.gpuErrors.push(message);
+  console.error(`[yushan] WebGPU error in the lesson worker: ${message}`);
+});
 
 function stopWorker() {
-  worker?.terminate();
-  worker = null;
   const stopped = new Error('stopped');
   stopped.stopped = true;
-  failAll(stopped);
+  engine.stop(stopped);
 }
 
 // --- files ------------------------------------------------------------------------------------------

@@ -1,6 +1,21 @@
 // Module worker hosting the wasm engine, so that GPU set-up and training run off the main thread.
-// Protocol: the page posts {id, cmd, ...args}; the worker answers {id, ok, value | error}, and
-// pushes unsolicited {event, ...} messages (GPU errors, training steps as they finish).
+// Every page client is web/rpc.js's engineClient(); the studio, the lessons and the benchmark
+// each run a worker of their own.
+//
+// Protocol: the client posts {id, cmd, ...args}; the worker answers {id, ok, value | error}, and
+// pushes unsolicited {event, ...} messages. The commands are the keys of `commands` below
+// (each a thin call of a wasm export of crates/yushan-web):
+//   init, selfCheck, gpuCounters, gpuErrors                       the GPU
+//   loadModel, inspectModel, loadCheckpoint                        a model (page files, a folder)
+//   setData, heldoutRows, configure, trainableParams, train,       a training run
+//     pause, loadAdapter, exportAdapter
+//   generate                                                       an answer, streamed
+//   bench, lessonPlan, lesson                                      benchmark and lessons
+//   validateJsonl, checkConversations, viewTokenizer, renderTokens the data tools (no GPU)
+// Events: {event: 'step', step, gpu, gpuErrors} (train, bench), {event: 'lesson-step', arm,
+// step, gpu, gpuErrors}, {event: 'text', text} (generate), {event: 'model-file', name, size}
+// (loadCheckpoint), {event: 'gpu-error', message, count}, {event: 'error', message} (an
+// uncaught error in the worker), {event: 'worker-ready'}.
 
 const post = (msg) => self.postMessage(msg);
 let gpuErrors = 0;
@@ -136,7 +151,6 @@ const commands = {
     return (await loadEngine()).configure(options);
   },
 
-  // Train `steps` steps `chunk` at a time, pushing each step's event as soon as it is known.
   // Train up to `steps` more steps, `chunk` at a time; `pause` stops it after the step in
   // flight (the engine keeps the trainer, so another `train` call resumes where it stopped).
   async train({ steps, chunk = 1 }) {
