@@ -49,7 +49,8 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
     let downloaded = []; // the adapter files the page downloaded
     let tunedBefore = null; // the fine-tuned answer, to compare with the kept adapter's
     if (state.capabilities?.training) {
-      await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 60_000 });
+      // The settings form is live (its values saved and written into the URL) once the UI is ready.
+      await page.waitForFunction(() => !document.getElementById('train').disabled && window.yushan.state.uiReady, null, { timeout: 60_000 });
       if (TEST_MODEL === 'models/default') {
         // The trainable share is shown before training: rank 8 on the 4 attention projections of
         // models/default (hidden 64, kv 32, 2 layers) is 2 x 8 x (128 + 96 + 96 + 128).
