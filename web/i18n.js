@@ -129,6 +129,7 @@ const M = {
     '訓練中（第一步要編譯 GPU 程式，比較久）…',
     'Training (the first step compiles GPU kernels and takes longest)…',
   ],
+  'train.progress': [(step, total) => `訓練中：第 ${step} / ${total} 步…`, (step, total) => `Training: step ${step} of ${total}…`],
   'train.done': [
     (steps, a, b) => `完成 ${steps} 步，損失 ${a} → ${b}`,
     (steps, a, b) => `Done: ${steps} steps, loss ${a} → ${b}`,

@@ -204,6 +204,8 @@ function onStep(ev) {
   trained = true;
   addPoint(ev.step, ev.loss, ev.heldout_loss);
   showStats(ev);
+  // Past the first step the kernels are compiled: the status follows the run.
+  if (state.phase === 'training' && ev.step < ev.total_steps) show($('train-status'), () => t('train.progress', ev.step + 1, ev.total_steps), '');
   if (run) {
     run.points.push({ step: ev.step, total_steps: ev.total_steps, loss: ev.loss, heldout_loss: ev.heldout_loss ?? null, tokens_per_s: ev.tokens_per_s, elapsed_ms: ev.elapsed_ms });
     saveRun();
