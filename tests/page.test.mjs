@@ -314,7 +314,7 @@ test('page: bad JSONL is refused with the line that is wrong', { timeout: 300_00
   const { page, close } = await launch();
   try {
     await page.goto(pageUrl());
-    await page.waitForFunction(() => window.yushan?.state.phase?.startsWith('ready') || window.yushan?.state.errors.length, null, { timeout: 120_000 });
+    await page.waitForFunction(() => (window.yushan?.state.phase?.startsWith('ready') && window.yushan.state.uiReady) || window.yushan?.state.errors.length, null, { timeout: 120_000 });
     const phase = await page.evaluate(() => window.yushan.state.phase);
     if (phase !== 'ready') {
       t.skip(`no training engine in this build (phase ${phase})`);
