@@ -16,7 +16,8 @@ function build() {
     width,
     height: HEIGHT,
     scales: { x: { time: false } },
-    axes: [{ label: t('chart.step') }, { label: t('chart.loss') }],
+    // Steps are whole numbers: ticks at 1, 2, 5, 10… apart (uPlot would draw 0.5 on a short run).
+    axes: [{ label: t('chart.step'), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: t('chart.loss') }],
     series: [
       { label: t('chart.step') },
       { label: t('chart.train'), stroke: '#1d6f5f', width: 2, points: { show: true, size: 4 } },
