@@ -519,8 +519,10 @@ function planAll() {
 }
 
 const stepsOf = (arms) => arms.reduce((sum, a) => sum + (a.steps ?? 0), 0);
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-// How many questions each arm of `lesson` answers, from its files' lines.
+// How many questions each arm of `lesson` answers, from its files' lines (fetchFile caches them:
+// the panel's plans and a run read each file once).
 async function asks(lesson) {
   const texts = await Promise.all(lesson.files.map((f) => fetchFile(`${lesson.data}${f}`, 'text')));
   const lines = Object.fromEntries(lesson.files.map((f, i) => [f, texts[i].split('\n').filter((l) => l.trim()).length]));
@@ -604,8 +606,7 @@ async function runLesson(lesson) {
       ...lesson.files.map((f) => fetchFile(`${lesson.data}${f}`, 'text')),
     ]);
     const data = Object.fromEntries(lesson.files.map((f, i) => [f, texts[i]]));
-    const lines = (text) => text.split('\n').filter((l) => l.trim()).length;
-    state.questions = lesson.asks(Object.fromEntries(Object.entries(data).map(([f, text]) => [f, lines(text)])), reduced.questions);
+    state.questions = await asks(lesson);
     const copy = weights.slice(0); // the cached bytes stay here; the copy moves to the worker
     state.phase = 'training';
     // This run's own rates: its steps and, when the control answers first, the time an answer
@@ -613,7 +614,6 @@ async function runLesson(lesson) {
     const loadedAt = performance.now();
     const stepTimes = [];
     let answerMs = null;
-    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     // The rest of the run after `done` steps of arm number `index`, at the best rates known.
     const estimateLeft = (index, done) => {
       const stepMs = stepTimes.length ? median(stepTimes) : rates?.stepMs;
@@ -650,8 +650,7 @@ async function runLesson(lesson) {
         state.phase = 'asking';
         status(() => t('lessons.asking', name, state.questions ?? ''));
       } else {
-        const perStep = [...recent].sort((a, b) => a - b)[recent.length >> 1];
-        const left = step.step > 2 ? seconds(perStep * (step.total_steps - step.step)) : '';
+        const left = step.step > 2 ? seconds(median(recent) * (step.total_steps - step.step)) : '';
         status(() => t('lessons.training', name, step.step, step.total_steps, step.loss.toFixed(3), left));
       }
     };

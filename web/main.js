@@ -16,9 +16,10 @@ import { initLessons, studioStepMeasured } from './lessons.js';
 import { initModelFolder, limitsText, showModelInfo } from './model-folder.js';
 
 const $ = (id) => document.getElementById(id);
-// The models the page ships (the choice in the GPU panel). The page opens on the first: the
-// pretrained knowledge model of the lessons. ?model=<dir> opens another folder of the same origin.
-const SHIPPED_MODELS = ['models/knowledge', 'models/default'];
+// The models the page ships: the options of the GPU panel's model choice (index.html). The page
+// opens on the first, the pretrained knowledge model of the lessons; ?model=<dir> opens another
+// folder of the same origin.
+const SHIPPED_MODELS = [...document.getElementById('model-choice').options].map((o) => o.value);
 const MODEL_DIR = (() => {
   const fallback = new URL(`../${SHIPPED_MODELS[0]}/`, import.meta.url);
   const param = new URLSearchParams(location.search).get('model');
@@ -183,13 +184,15 @@ function showStats(ev) {
   $('stat-left').textContent = timeLeft(ev);
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
 // The rest of the run at the median of the last steps (the first compiles kernels: left out).
 function timeLeft(ev) {
   const left = ev.total_steps - ev.step;
   if (left <= 0) return '0 s';
-  const recent = state.stepMs.slice(1).slice(-10).sort((a, b) => a - b);
+  const recent = state.stepMs.slice(1).slice(-10);
   if (!recent.length) return '–';
-  const ms = left * recent[recent.length >> 1];
+  const ms = left * median(recent);
   return ms < 90_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }
 
@@ -296,8 +299,8 @@ async function finishRun() {
   show(status, () => (stoppedEarly ? t('train.stopped', done, run.options.steps, first, last) : t('train.done', done, first, last)), 'ok');
   updateButtons();
   // The lessons estimate their time from this GPU's step on the same model (the first compiles).
-  const steps = state.stepMs.slice(1).sort((a, b) => a - b);
-  if (modelSource.read === modelFile && steps.length) studioStepMeasured(modelSource.name, steps[steps.length >> 1]);
+  const steps = state.stepMs.slice(1);
+  if (modelSource.read === modelFile && steps.length) studioStepMeasured(modelSource.name, median(steps));
   if (run.options.lora_r > 0 && trained) {
     // Keep the adapter in this browser, so a reload or a closed tab does not lose it.
     const name = t('adapters.run_name', new Date(run.startedAt).toLocaleString(), done, last);
