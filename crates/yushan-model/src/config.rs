@@ -198,7 +198,13 @@ impl ModelConfig {
         if self.architecture == Architecture::Gpt2 && (self.qk_norm || self.rope_scaling.is_some()) {
             return bad("qk_norm and rope_scaling apply to the llama architecture only".into());
         }
+        for (name, value) in [("norm_eps", self.norm_eps), ("rope_theta", self.rope_theta)] {
+            if !(value.is_finite() && value > 0.0) {
+                return bad(format!("{name} must be a positive number, not {value}"));
+            }
+        }
         for (name, value) in [
+            ("hidden_size", self.hidden_size),
             ("vocab_size", self.vocab_size),
             ("num_layers", self.num_layers),
             ("intermediate_size", self.intermediate_size),
