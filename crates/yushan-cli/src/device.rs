@@ -44,6 +44,23 @@ pub fn max_buffer_bytes(device: &Device) -> Option<u64> {
     limits.iter().find(|(d, _)| d == device).map(|&(_, max)| max)
 }
 
+/// Memory the system can still give this process, where the platform says.
+pub fn available_memory() -> Option<u64> {
+    let mut system = sysinfo::System::new();
+    system.refresh_memory();
+    Some(system.available_memory()).filter(|&bytes| bytes > 0)
+}
+
+/// Refuses a training step that cannot fit on `device`: one buffer's limit on a GPU, the
+/// machine's free memory on the CPU backend (where a failed allocation aborts the process).
+pub fn check_step_fits(device: &Device, step: &yushan_train::StepMemory) -> anyhow::Result<()> {
+    let fits = match max_buffer_bytes(device) {
+        Some(max_buffer) => step.check_buffer_limit(max_buffer),
+        None => available_memory().map_or(Ok(()), |free| step.check_memory(free)),
+    };
+    fits.map_err(anyhow::Error::msg)
+}
+
 pub fn open(backend: Backend) -> anyhow::Result<(Device, AdapterInfo)> {
     match backend {
         Backend::Cpu => Ok((

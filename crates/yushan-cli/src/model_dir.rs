@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Template};
 use yushan_model::frozen::FrozenPrecision;
-use yushan_model::memory::dtype_name;
+use yushan_model::memory::{dtype_name, megabytes};
 use yushan_model::{LoraConfig, Model, ModelConfig};
 
 use crate::{atomic, device};
@@ -53,6 +53,15 @@ pub fn load(dir: &Path, device: &Device, frozen: FrozenPrecision) -> Result<(Mod
     }
     if let Some(max_buffer) = device::max_buffer_bytes(device) {
         estimate.check_buffer_limit(max_buffer).with_context(|| format!("{} cannot be loaded here", dir.display()))?;
+    }
+    // The weights pass through this machine's memory on every backend (the file is read here).
+    if let Some(free) = device::available_memory().filter(|&free| estimate.bytes > free) {
+        anyhow::bail!(
+            "{} cannot be loaded here: its weights need {}, more than the {} of memory available",
+            dir.display(),
+            megabytes(estimate.bytes),
+            megabytes(free)
+        );
     }
     let mut tokenizer = ChatTokenizer::from_json(&read_text(dir, "tokenizer.json")?)?;
     // The model's own chat template and special tokens, where the folder has them (newer

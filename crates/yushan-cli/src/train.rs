@@ -2,16 +2,16 @@
 //! layout) or, with --full, the whole model, and the step log as JSONL.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use yushan_data::{DataError, JsonlErrors, Template, parse_jsonl_lenient};
+use yushan_data::{ChatTokenizer, Conversation, DataError, JsonlErrors, Template, parse_jsonl_lenient};
 use yushan_model::frozen::FrozenPrecision;
 use yushan_model::memory::megabytes;
 use yushan_model::{LoraConfig, LoraTarget};
-use yushan_train::{FineTuneSpec, LossPlan, TrainConfig, TrainError, prepare};
+use yushan_train::{FineTuneSpec, LossPlan, StepMemory, TrainConfig, TrainError, fitting_seq_len, prepare};
 
 use crate::device::{self, Backend};
 use crate::{model_dir, parse_template};
@@ -56,8 +56,9 @@ pub struct TrainArgs {
     steps: usize,
     #[arg(long, default_value_t = 1e-3)]
     lr: f64,
-    #[arg(long, default_value_t = 5)]
-    warmup: usize,
+    /// Steps over which the learning rate rises to its peak [default: 5, or the whole run if shorter].
+    #[arg(long)]
+    warmup: Option<usize>,
     #[arg(long, default_value_t = 0.01)]
     weight_decay: f64,
     /// Global gradient-norm limit (0 disables clipping).
@@ -65,9 +66,10 @@ pub struct TrainArgs {
     clip: f64,
     #[arg(long, default_value_t = 8)]
     batch: usize,
-    /// Tokens per row; longer conversations are refused with their line number.
-    #[arg(long, default_value_t = 64)]
-    seq: usize,
+    /// Tokens per row; longer conversations are refused with their line number
+    /// [default: what the longest conversation needs, within the model's context].
+    #[arg(long)]
+    seq: Option<usize>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Share of the conversations held out for evaluation.
@@ -87,6 +89,33 @@ fn parse_targets(list: &str) -> Result<Vec<LoraTarget>> {
         .collect()
 }
 
+/// Characters the tokenizer cannot read train as `<|unk|>`, so the model never learns them:
+/// say which, and where the first one is, as the page's token view does.
+fn warn_unknown_chars(tokenizer: &ChatTokenizer, conversations: &[Conversation], lines: &[usize], file: &Path) {
+    let mut unknown: Vec<char> = Vec::new();
+    let mut first_line = None;
+    for (conversation, line) in conversations.iter().zip(lines) {
+        for message in &conversation.messages {
+            for c in tokenizer.unknown_chars(&message.content) {
+                if !unknown.contains(&c) {
+                    unknown.push(c);
+                    first_line.get_or_insert(*line);
+                }
+            }
+        }
+    }
+    if let Some(line) = first_line {
+        let shown: String = unknown.iter().take(12).flat_map(|c| [*c, ' ']).collect();
+        let more = if unknown.len() > 12 { "…" } else { "" };
+        eprintln!(
+            "warning: {}: {} characters are not in the model's tokenizer and train as <|unk|> ({}{more}; the first on line {line})",
+            file.display(),
+            unknown.len(),
+            shown.trim_end()
+        );
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<()> {
     let text = crate::text_file::read(&args.data)?;
     let import = parse_jsonl_lenient(&text);
@@ -94,6 +123,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         anyhow::bail!("{}:\n{}", args.data.display(), JsonlErrors(import.errors));
     }
     let (lines, conversations): (Vec<usize>, Vec<_>) = import.conversations.into_iter().unzip();
+    if conversations.is_empty() {
+        anyhow::bail!("{}: holds no conversations to train on", args.data.display());
+    }
     let lora = (!args.full).then(|| -> Result<LoraConfig> {
         Ok(LoraConfig {
             rank: args.rank,
@@ -103,15 +135,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
         })
     });
     let lora = lora.transpose()?;
-    let spec = FineTuneSpec {
+    let mut spec = FineTuneSpec {
         template: args.template,
         batch_size: args.batch,
-        seq_len: args.seq,
+        seq_len: args.seq.unwrap_or(1), // fitted to the data once the tokenizer is loaded
         heldout_fraction: args.heldout,
         train: TrainConfig {
             lora: lora.clone(),
             learning_rate: args.lr,
-            warmup_steps: args.warmup,
+            warmup_steps: args.warmup.unwrap_or(args.steps.min(5)),
             min_lr_ratio: 0.1,
             steps: args.steps,
             weight_decay: args.weight_decay,
@@ -129,20 +161,28 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let (model, tokenizer) = model_dir::load(&args.model, &device, frozen)?;
     let tokenizer = model_dir::set_enable_thinking(tokenizer, args.template, args.enable_thinking)?;
     let total = burn::module::Module::num_params(&model);
+    if args.seq.is_none() {
+        spec.seq_len = fitting_seq_len(&conversations, args.template, &tokenizer, model.config.max_seq_len, 16);
+    }
+    device::check_step_fits(&device, &StepMemory::estimate(&model.config, spec.batch_size, spec.seq_len))?;
     let (mut trainer, summary) = prepare(model, &tokenizer, &conversations, &spec, &device).map_err(|e| match e {
         // Name the file line of the conversation at fault, not only its position.
         TrainError::Data(e @ DataError::Conversation { index, .. }) => {
             anyhow::anyhow!("{}: {}", args.data.display(), e.at_line(lines[index]))
         }
-        other => anyhow::anyhow!("{}: {other}", args.data.display()),
+        TrainError::Data(e) => anyhow::anyhow!("{}: {e}", args.data.display()),
+        // Settings and the model are not the data file's fault.
+        other => anyhow::anyhow!(other),
     })?;
+    warn_unknown_chars(&tokenizer, &conversations, &lines, &args.data);
     let trainable = trainer.model().trainable_params();
     eprintln!(
         "data: {} conversations for training ({} tokens, {} carry loss), {} held out",
         summary.train_conversations, summary.train_tokens, summary.loss_tokens, summary.heldout_conversations
     );
     eprintln!("trainable: {trainable} of {total} parameters ({:.2}%)", 100.0 * trainable as f64 / total as f64);
-    let (positions, vocab) = (args.batch * args.seq, trainer.model().config.vocab_size);
+    eprintln!("rows: {} conversations of up to {} tokens per step", args.batch, spec.seq_len + 1);
+    let (positions, vocab) = (args.batch * spec.seq_len, trainer.model().config.vocab_size);
     if let plan @ LossPlan::Chunks(rows) = LossPlan::new(positions, vocab) {
         eprintln!(
             "loss: logits for {rows} positions at a time ({}), not all {positions} at once ({})",

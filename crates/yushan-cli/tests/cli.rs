@@ -7,6 +7,11 @@ fn yushan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_yushan")).args(args).output().expect("the yushan binary runs")
 }
 
+/// The shipped tiny model, by its path (tests run in the crate's folder, not the repo's).
+fn default_model() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/default").to_str().unwrap().to_string()
+}
+
 fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
@@ -396,9 +401,13 @@ fn settings_out_of_range_are_refused_by_name_without_a_panic() {
     let data = dir.join("pairs.jsonl");
     std::fs::write(&data, PAIRS).unwrap();
     let data = data.to_str().unwrap();
+    let model = default_model();
     let train = |flags: &[&str]| {
-        let args: Vec<&str> =
-            ["train", "--backend", "cpu", "--data", data, "--out", "unused"].iter().chain(flags).copied().collect();
+        let args: Vec<&str> = ["train", "--backend", "cpu", "--model", &model, "--data", data, "--out", "unused"]
+            .iter()
+            .chain(flags)
+            .copied()
+            .collect();
         yushan(&args)
     };
     let generate = |flags: &[&str]| {
@@ -416,6 +425,13 @@ fn settings_out_of_range_are_refused_by_name_without_a_panic() {
         (generate(&["--temperature", "nan"]), "invalid sampling settings: temperature must be 0 (greedy) or more"),
         (generate(&["--top-p", "nan"]), "top-p must be above 0 and at most 1, not NaN"),
         (generate(&["--max-tokens", "0"]), "the answer must be allowed at least 1 token"),
+        (
+            train(&["--steps", "10", "--warmup", "1000000"]),
+            "the warm-up (1000000 steps) is longer than the run (10 steps)",
+        ),
+        (train(&["--rank", "99999999999"]), "LoRA rank 99999999999 is larger than the model's hidden size (64)"),
+        // Seven conversations in rows of a million: refused with the figure, not aborted on allocation.
+        (train(&["--batch", "1000000"]), "one training step needs about "),
     ];
     for (out, expected) in cases {
         let all = text(&out);
@@ -423,4 +439,59 @@ fn settings_out_of_range_are_refused_by_name_without_a_panic() {
         assert!(!all.contains("panicked") && !all.contains(data), "{all}");
     }
     assert!(!Path::new("unused").exists());
+}
+
+#[test]
+fn absurd_model_sizes_are_refused_with_the_figure_before_anything_is_allocated() {
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/default");
+    let config = std::fs::read_to_string(ours.join("config.json")).unwrap();
+    for (field, value) in [("hidden_size", "1099511627776"), ("num_layers", "100000000")] {
+        let dir = tempdir(&format!("absurd-{field}"));
+        for file in ["model.safetensors", "tokenizer.json"] {
+            std::fs::copy(ours.join(file), dir.join(file)).unwrap();
+        }
+        let mut v: serde_json::Value = serde_json::from_str(&config).unwrap();
+        v[field] = serde_json::from_str(value).unwrap();
+        std::fs::write(dir.join("config.json"), v.to_string()).unwrap();
+        let out = yushan(&["generate", "--backend", "cpu", "--model", dir.to_str().unwrap(), "--prompt", "hi"]);
+        let all = text(&out);
+        assert!(!out.status.success() && all.contains("cannot be loaded here: its weights need"), "{field}: {all}");
+        assert!(!all.contains("panicked") && out.status.code() == Some(1), "{field}: {all}");
+    }
+}
+
+#[test]
+fn training_says_which_characters_the_tokenizer_cannot_read_and_fits_the_rows_to_the_data() {
+    let dir = tempdir("unknown");
+    let data = dir.join("pairs.jsonl");
+    // The README's example data (every character known to models/default, the longest conversation
+    // 83 tokens, above the old fixed --seq 64), and a line with two characters it has never seen.
+    let example = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/data/chat.jsonl"));
+    let example = example.unwrap();
+    let line = example.lines().count() + 1;
+    std::fs::write(&data, format!("{example}{{\"prompt\":\"狗 and 貓\",\"completion\":\"and\"}}\n")).unwrap();
+    let out = yushan(&[
+        "train",
+        "--backend",
+        "cpu",
+        "--model",
+        &default_model(),
+        "--data",
+        data.to_str().unwrap(),
+        "--steps",
+        "1",
+        "--heldout",
+        "0",
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains(&format!(
+            "2 characters are not in the model's tokenizer and train as <|unk|> (狗 貓; the first on line {line})"
+        )),
+        "{all}"
+    );
+    assert!(all.contains("rows: 8 conversations of up to 97 tokens per step"), "{all}");
 }

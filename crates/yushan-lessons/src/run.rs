@@ -3,10 +3,11 @@
 //! plain text.
 
 use burn::tensor::Device;
-use yushan_data::{ChatTokenizer, Template, encode_conversation};
+use yushan_data::{ChatTokenizer, Template};
 use yushan_model::{LoraConfig, Model};
 use yushan_train::{
-    FineTuneSpec, Generation, SamplingConfig, StepEvent, TrainConfig, TrainError, Trainer, answer, prepare,
+    FineTuneSpec, Generation, SamplingConfig, StepEvent, TrainConfig, TrainError, Trainer, answer, fitting_seq_len,
+    prepare,
 };
 
 use crate::qa::QaItem;
@@ -46,18 +47,11 @@ impl LessonRun {
         device: &Device,
     ) -> Result<Trainer, TrainError> {
         let conversations: Vec<_> = train.iter().map(QaItem::conversation).collect();
-        let longest = conversations
-            .iter()
-            .enumerate()
-            .map(|(i, c)| encode_conversation(c, i, self.template, tokenizer, usize::MAX).map(|e| e.len()))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .max()
-            .unwrap_or(1);
+        let seq_len = fitting_seq_len(&conversations, self.template, tokenizer, model.config.max_seq_len, 8);
         let spec = FineTuneSpec {
             template: self.template,
             batch_size: self.batch_size.min(conversations.len()).max(1),
-            seq_len: longest.saturating_sub(1).max(1).next_multiple_of(8).min(model.config.max_seq_len),
+            seq_len,
             heldout_fraction: 0.0,
             train: train_config,
         };

@@ -88,6 +88,22 @@ impl LoraConfig {
         self.alpha / self.rank as f64
     }
 
+    /// Why these adapters cannot go on a model of `config`, if they cannot: a rank above the
+    /// hidden size, or a projection the architecture lacks (GPT-2's MLP has no gate).
+    pub fn check_for(&self, config: &ModelConfig) -> Result<(), String> {
+        if self.rank > config.hidden_size {
+            return Err(format!(
+                "LoRA rank {} is larger than the model's hidden size ({}): each adapter would hold more \
+                 weights than the matrix it adapts",
+                self.rank, config.hidden_size
+            ));
+        }
+        if config.architecture == Architecture::Gpt2 && self.targets.contains(&LoraTarget::Gate) {
+            return Err("LoRA target gate: this GPT-2 model's MLP has no gate projection (it has up and down)".into());
+        }
+        Ok(())
+    }
+
     /// Parameters these adapters add to a model of `config` (what training will update),
     /// known before any tensor is made: r · (in + out) per adapted projection and layer.
     pub fn trainable_params(&self, config: &ModelConfig) -> usize {

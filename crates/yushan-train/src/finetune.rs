@@ -43,6 +43,27 @@ impl FineTuneSpec {
     }
 }
 
+/// Tokens per row that hold the longest of `conversations` under `template`, rounded up to a
+/// multiple of `round_to` (fewer distinct shapes to compile) and capped at the model's `context`.
+/// A conversation that cannot be encoded is skipped here: `prepare` refuses it with its reason.
+pub fn fitting_seq_len(
+    conversations: &[Conversation],
+    template: Template,
+    tokenizer: &ChatTokenizer,
+    context: usize,
+    round_to: usize,
+) -> usize {
+    let longest = conversations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| encode_conversation(c, i, template, tokenizer, usize::MAX).ok())
+        .map(|e| e.len())
+        .max()
+        .unwrap_or(0);
+    // A row of n tokens trains on n - 1 next-token targets.
+    longest.saturating_sub(1).max(1).next_multiple_of(round_to.max(1)).min(context)
+}
+
 /// What `prepare` made of the data, for the user to see.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DataSummary {

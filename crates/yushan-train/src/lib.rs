@@ -9,12 +9,14 @@ pub mod generate;
 pub mod loss;
 pub mod optim;
 pub mod schedule;
+pub mod step_memory;
 pub mod trainer;
 
 pub use chunked::{LOGITS_BUDGET, LossPlan};
 pub use events::StepEvent;
-pub use finetune::{DataSummary, FineTuneSpec, answer, prepare};
+pub use finetune::{DataSummary, FineTuneSpec, answer, fitting_seq_len, prepare};
 pub use generate::{Generation, SamplingConfig, StopReason, generate};
+pub use step_memory::StepMemory;
 pub use trainer::{BatchSource, TrainConfig, Trainer, evaluate_loss};
 
 #[derive(Debug, thiserror::Error)]

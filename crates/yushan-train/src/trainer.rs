@@ -47,6 +47,12 @@ impl TrainConfig {
             return Err("steps must be at least 1".into());
         }
         positive("the learning rate", self.learning_rate)?;
+        if self.warmup_steps > self.steps {
+            return Err(format!(
+                "the warm-up ({} steps) is longer than the run ({} steps): the learning rate would never reach its peak",
+                self.warmup_steps, self.steps
+            ));
+        }
         if !(0.0..=1.0).contains(&self.min_lr_ratio) {
             return Err(format!("the final learning-rate ratio must be between 0 and 1, not {}", self.min_lr_ratio));
         }
@@ -109,14 +115,8 @@ impl Trainer {
         device: &Device,
     ) -> Result<Self, TrainError> {
         config.check().map_err(TrainError::Config)?;
-        if let Some(lora) = &config.lora
-            && lora.rank > model.config.hidden_size
-        {
-            return Err(TrainError::Config(format!(
-                "LoRA rank {} is larger than the model's hidden size ({}): each adapter would hold more \
-                 weights than the matrix it adapts",
-                lora.rank, model.config.hidden_size
-            )));
+        if let Some(lora) = &config.lora {
+            lora.check_for(&model.config).map_err(TrainError::Config)?;
         }
         let device = device.clone().autodiff();
         device.seed(config.seed);

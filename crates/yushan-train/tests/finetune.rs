@@ -4,7 +4,7 @@
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Conversation, Template, build_char_tokenizer};
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
-use yushan_train::{FineTuneSpec, SamplingConfig, TrainConfig, answer, prepare};
+use yushan_train::{FineTuneSpec, SamplingConfig, TrainConfig, answer, fitting_seq_len, prepare};
 
 const PAIRS: [(&str, &str); 4] = [
     ("臺灣最高的山是哪座?", "玉山"),
@@ -42,7 +42,7 @@ fn spec(steps: usize, lora: Option<LoraConfig>) -> FineTuneSpec {
         train: TrainConfig {
             lora,
             learning_rate: 1e-2,
-            warmup_steps: 5,
+            warmup_steps: steps.min(5),
             min_lr_ratio: 0.1,
             steps,
             weight_decay: 0.0,
@@ -166,7 +166,8 @@ fn settings_out_of_range_are_refused_by_name_before_training() {
             Ok(_) => panic!("accepted {spec:?}"),
         }
     };
-    let cases: [(&dyn Fn(&mut FineTuneSpec), &str); 9] = [
+    let cases: [(&dyn Fn(&mut FineTuneSpec), &str); 10] = [
+        (&|s| s.train.warmup_steps = 11, "the warm-up (11 steps) is longer than the run (10 steps)"),
         (&|s| s.train.learning_rate = -1.0, "the learning rate must be a positive number, not -1"),
         (&|s| s.train.learning_rate = f64::NAN, "the learning rate must be a positive number, not NaN"),
         (&|s| s.train.grad_clip = Some(f64::NAN), "the gradient clip must be a positive number, not NaN"),
@@ -190,4 +191,35 @@ fn settings_out_of_range_are_refused_by_name_before_training() {
     // In range, the same settings train.
     let ok = prepare(tiny_model(tokenizer.vocab_size()), &tokenizer, &convs, &spec(10, Some(lora())), &Device::flex());
     assert!(ok.is_ok());
+}
+
+#[test]
+fn a_projection_the_architecture_lacks_is_refused_not_dropped() {
+    let (convs, tokenizer) = data();
+    let gpt2 = Model::init(&ModelConfig::gpt2(tokenizer.vocab_size(), 32, 2, 4, 64, 64), 1, &Device::flex());
+    let gate = LoraConfig::new(4, 8.0, &[LoraTarget::Q, LoraTarget::Gate]);
+    let err = prepare(gpt2.clone(), &tokenizer, &convs, &spec(3, Some(gate)), &Device::flex()).err().unwrap();
+    assert!(err.to_string().contains("LoRA target gate: this GPT-2 model's MLP has no gate projection"), "{err}");
+    let up = LoraConfig::new(4, 8.0, &[LoraTarget::Q, LoraTarget::Up]);
+    assert!(prepare(gpt2, &tokenizer, &convs, &spec(3, Some(up)), &Device::flex()).is_ok());
+}
+
+#[test]
+fn the_fitting_sequence_length_holds_the_longest_conversation_within_the_context() {
+    let (mut convs, tokenizer) = data();
+    let longest = |convs: &[Conversation]| {
+        convs
+            .iter()
+            .map(|c| yushan_data::encode_conversation(c, 0, Template::Plain, &tokenizer, usize::MAX).unwrap().len())
+            .max()
+            .unwrap()
+    };
+    let fitted = fitting_seq_len(&convs, Template::Plain, &tokenizer, 64, 8);
+    assert!(fitted + 1 >= longest(&convs) && fitted % 8 == 0 && fitted < longest(&convs) + 8, "{fitted}");
+    // Prepared at that length, every conversation fits.
+    let fits = FineTuneSpec { seq_len: fitted, ..spec(3, all_targets()) };
+    assert!(prepare(tiny_model(tokenizer.vocab_size()), &tokenizer, &convs, &fits, &Device::flex()).is_ok());
+    // Longer than the context: capped there (prepare then names the conversation that does not fit).
+    convs.push(Conversation::pair("臺".repeat(100), "玉山"));
+    assert_eq!(fitting_seq_len(&convs, Template::Plain, &tokenizer, 64, 8), 64);
 }

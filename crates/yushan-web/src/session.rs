@@ -12,7 +12,9 @@ use yushan_data::{ChatTokenizer, Conversation, Template, encode_conversation, pa
 use yushan_model::frozen::FrozenPrecision;
 use yushan_model::memory::dtype_name;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
-use yushan_train::{FineTuneSpec, SamplingConfig, StepEvent, TrainConfig, Trainer, answer, prepare};
+use yushan_train::{
+    FineTuneSpec, SamplingConfig, StepEvent, StepMemory, TrainConfig, Trainer, answer, fitting_seq_len, prepare,
+};
 
 use crate::studio::with_thinking;
 use crate::{gpu_device, to_js};
@@ -138,8 +140,9 @@ impl TrainOptions {
         self.heldout_fraction.unwrap_or(if conversations >= 20 { 0.1 } else { 0.0 })
     }
 
-    /// `longest`: tokens in the longest conversation (for `seq: 0`); `conversations`: how many.
-    fn spec(&self, context: usize, longest: usize, conversations: usize) -> Result<FineTuneSpec, String> {
+    /// `fitting`: the row length that holds the data (`fitting_seq_len`, used for `seq: 0`);
+    /// `conversations`: how many there are.
+    fn spec(&self, fitting: usize, conversations: usize) -> Result<FineTuneSpec, String> {
         let template = Template::parse(&self.template)
             .ok_or_else(|| format!("unknown template {:?} (use plain, chatml, none or model)", self.template))?;
         let lora = if self.lora_r == 0 {
@@ -155,16 +158,13 @@ impl TrainOptions {
         let spec = FineTuneSpec {
             template,
             batch_size: self.batch,
-            seq_len: if self.seq == 0 {
-                longest.saturating_sub(1).max(1).next_multiple_of(16).min(context)
-            } else {
-                self.seq
-            },
+            seq_len: if self.seq == 0 { fitting } else { self.seq },
             heldout_fraction: self.heldout_fraction_for(conversations),
             train: TrainConfig {
                 lora,
                 learning_rate: self.lr,
-                warmup_steps: self.warmup_steps,
+                // Not a page setting: a short run (a test's two steps) warms up over all of it.
+                warmup_steps: self.warmup_steps.min(self.steps),
                 steps: self.steps,
                 weight_decay: self.weight_decay,
                 grad_clip: self.grad_clip,
@@ -269,7 +269,7 @@ struct TrainablePlan {
 #[wasm_bindgen]
 pub fn trainable_params(options: JsValue) -> Result<JsValue, JsError> {
     let options: TrainOptions = options_from_js(options, "training options")?;
-    let spec = options.spec(usize::MAX, 0, 0).map_err(|e| JsError::new(&e))?;
+    let spec = options.spec(16, 0).map_err(|e| JsError::new(&e))?;
     let plan = with(|s| {
         let base = s.base.as_ref().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
         let total = base.num_params();
@@ -315,7 +315,7 @@ pub fn set_data(jsonl: &str) -> Result<JsValue, JsError> {
 pub fn configure(options: JsValue) -> Result<JsValue, JsError> {
     let options: TrainOptions = options_from_js(options, "training options")?;
     // Validate now, so a bad option fails here rather than at the first step.
-    options.spec(usize::MAX, 0, 0).map_err(|e| JsError::new(&e))?;
+    options.spec(16, 0).map_err(|e| JsError::new(&e))?;
     with(|s| {
         s.options = options.clone();
         s.trainer = None;
@@ -362,16 +362,14 @@ fn new_trainer() -> Result<Trainer, JsError> {
         }
         let template = Template::parse(&s.options.template).unwrap_or(Template::Plain);
         let tokenizer = &with_thinking(tokenizer, template, s.options.enable_thinking).map_err(err)?;
-        let longest = s
-            .conversations
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| encode_conversation(c, i, template, tokenizer, usize::MAX).ok())
-            .map(|e| e.len())
-            .max()
-            .unwrap_or(0);
-        let spec =
-            s.options.spec(base.config.max_seq_len, longest, s.conversations.len()).map_err(|e| JsError::new(&e))?;
+        let fitting = fitting_seq_len(&s.conversations, template, tokenizer, base.config.max_seq_len, 16);
+        let spec = s.options.spec(fitting, s.conversations.len()).map_err(|e| JsError::new(&e))?;
+        // A batch too large for one GPU buffer is refused with its figure, not left to fail in WebGPU.
+        let max_buffer = crate::gpu_report().map_or(0, |r| r.max_buffer_size.min(r.max_storage_buffer_binding_size));
+        if max_buffer > 0 {
+            let step = StepMemory::estimate(&base.config, spec.batch_size, spec.seq_len);
+            step.check_buffer_limit(max_buffer).map_err(|e| JsError::new(&e))?;
+        }
         let (trainer, _summary) = prepare(base, tokenizer, &s.conversations, &spec, &device).map_err(err)?;
         Ok(trainer)
     })
@@ -509,12 +507,12 @@ mod tests {
 
     #[test]
     fn default_options_make_a_lora_spec() {
-        let spec = TrainOptions::default().spec(128, 40, 8).unwrap();
+        let spec = TrainOptions::default().spec(48, 8).unwrap();
         assert_eq!(spec.seq_len, 48);
         assert_eq!(spec.heldout_fraction, 0.0);
-        assert_eq!(TrainOptions::default().spec(128, 40, 50).unwrap().heldout_fraction, 0.1);
-        assert_eq!(TrainOptions::default().spec(32, 40, 8).unwrap().seq_len, 32);
-        assert_eq!(TrainOptions { seq: 20, ..TrainOptions::default() }.spec(128, 40, 8).unwrap().seq_len, 20);
+        assert_eq!(TrainOptions::default().spec(48, 50).unwrap().heldout_fraction, 0.1);
+        assert_eq!(TrainOptions::default().spec(32, 8).unwrap().seq_len, 32);
+        assert_eq!(TrainOptions { seq: 20, ..TrainOptions::default() }.spec(48, 8).unwrap().seq_len, 20);
         let lora = spec.train.lora.unwrap();
         assert_eq!((lora.rank, lora.targets), (8, vec![LoraTarget::Q, LoraTarget::K, LoraTarget::V, LoraTarget::O]));
     }
@@ -522,14 +520,14 @@ mod tests {
     #[test]
     fn bad_options_name_the_culprit() {
         let bad = TrainOptions { targets: vec!["qq".into()], ..TrainOptions::default() };
-        assert!(bad.spec(64, 10, 8).unwrap_err().contains("qq"));
+        assert!(bad.spec(16, 8).unwrap_err().contains("qq"));
         let bad = TrainOptions { template: "xml".into(), ..TrainOptions::default() };
-        assert!(bad.spec(64, 10, 8).unwrap_err().contains("xml"));
+        assert!(bad.spec(16, 8).unwrap_err().contains("xml"));
         let bad = TrainOptions { lora_dropout: 1.5, ..TrainOptions::default() };
-        assert!(bad.spec(64, 10, 8).unwrap_err().contains("dropout"));
+        assert!(bad.spec(16, 8).unwrap_err().contains("dropout"));
         let bad = TrainOptions { lr: f64::NAN, ..TrainOptions::default() };
-        assert_eq!(bad.spec(64, 10, 8).unwrap_err(), "the learning rate must be a positive number, not NaN");
+        assert_eq!(bad.spec(16, 8).unwrap_err(), "the learning rate must be a positive number, not NaN");
         let ok = TrainOptions { lora_dropout: 0.1, ..TrainOptions::default() };
-        assert_eq!(ok.spec(64, 10, 8).unwrap().train.lora.unwrap().dropout, 0.1);
+        assert_eq!(ok.spec(16, 8).unwrap().train.lora.unwrap().dropout, 0.1);
     }
 }
