@@ -34,6 +34,11 @@ const MIME = {
   '.jsonl': 'application/jsonl; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml',
 };
 
+// What the pages' Content-Security-Policy (index.html, bench.html) refused, or warned about, in
+// any browser launch() started: every test file fails on one (see serveRepo).
+const CSP_MESSAGE = /Content Security Policy|Content-Security-Policy/i;
+export const cspViolations = [];
+
 /** Serves the repo root for the calling test file's tests; `onUrl` receives the base URL. */
 export function serveRepo(onUrl) {
   let server;
@@ -43,7 +48,10 @@ export function serveRepo(onUrl) {
     onUrl(`http://127.0.0.1:${server.address().port}/`);
     await fsp.mkdir(OUT, { recursive: true });
   });
-  after(() => server?.close());
+  after(() => {
+    server?.close();
+    assert.deepEqual(cspViolations, [], 'the Content-Security-Policy refused something the page needs');
+  });
 }
 
 export function startServer() {
@@ -79,7 +87,10 @@ export async function launch({ locale = 'zh-TW' } = {}) {
   });
   const page = context.pages()[0] || await context.newPage();
   const consoleLines = [];
-  const record = (where) => (msg) => consoleLines.push({ where, type: msg.type(), text: msg.text() });
+  const record = (where) => (msg) => {
+    consoleLines.push({ where, type: msg.type(), text: msg.text() });
+    if (CSP_MESSAGE.test(msg.text())) cspViolations.push(`[${where}] ${msg.text()}`);
+  };
   page.on('console', record('page'));
   page.on('worker', (w) => w.on('console', record('worker')));
   page.on('pageerror', (err) => consoleLines.push({ where: 'page', type: 'pageerror', text: String(err) }));

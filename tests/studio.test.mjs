@@ -1,7 +1,8 @@
 // The fine-tuning studio as a teacher uses it, in headless Chromium: the conversation editor,
 // the token view (what carries the loss), JSONL import and export, persistence across a reload,
-// the interface language, and training settings in the URL. No training run here (the one
-// short run of the suite is in page.test.mjs). Needs web/pkg/ (scripts/build-web.sh).
+// the interface language, and training settings in the URL (a bad one refused by name). No
+// training run here (the one short run of the suite is in page.test.mjs). Needs web/pkg/
+// (scripts/build-web.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -180,6 +181,45 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
       assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before, 'undo did not restore the data');
     });
 
+    await t.test('a JSONL file that is not UTF-8 names the line and byte, and changes nothing', async () => {
+      const before = await page.evaluate(() => window.yushan.toJsonl());
+      const good = line([{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }]);
+      // "café" saved as Latin-1: é is the byte 0xE9, which UTF-8 never has before a quote.
+      const head = Buffer.from(`${good}\n${line([{ role: 'user', content: 'caf' }]).split('caf')[0]}caf`);
+      const tail = Buffer.from('"},{"role":"assistant","content":"x"}]}\n');
+      const offset = head.length;
+      const column = offset - (Buffer.byteLength(good) + 1) + 1;
+      await page.setInputFiles('#import-file', { name: 'latin1.jsonl', mimeType: 'application/jsonl', buffer: Buffer.concat([head, Buffer.from([0xe9]), tail]) });
+      await page.waitForFunction(() => document.getElementById('import-status').classList.contains('error'), null, { timeout: 30_000 });
+      const status = await page.textContent('#import-status');
+      console.log(`not UTF-8: ${status}`);
+      assert.match(status, /latin1\.jsonl 沒有匯入：它不是 UTF-8 文字。/);
+      assert.ok(status.includes(`第 2 行第 ${column} 個位元組（檔案的位元組位置 ${offset}）是 0xE9`), status);
+      assert.match(status, /資料沒有變動/);
+      assert.deepEqual(await page.evaluate(() => window.yushan.state.lastImport.notUtf8), { offset, line: 2, column, byte: '0xE9' });
+      assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before, 'the data changed');
+      // The scan agrees with the browser's strict decoder on the hard cases (overlong, surrogate,
+      // past U+10FFFF, cut short, a stray continuation byte), and finds nothing in good UTF-8.
+      const scans = await page.evaluate(async () => {
+        const { firstBadByte } = await import('./web/data-panel.js');
+        const cases = [[0x61, 0x0a, 0xc0, 0xaf], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x61, 0xe4, 0xb8], [0x80], [0xe7, 0x8e, 0x89, 0xf0, 0x9f, 0x98, 0x80]];
+        return cases.map((c) => {
+          const bytes = new Uint8Array(c);
+          let decodes = true;
+          try { new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { decodes = false; }
+          return { decodes, at: firstBadByte(bytes)?.offset ?? null };
+        });
+      });
+      assert.deepEqual(scans.map((x) => x.at), [2, 0, 0, 0, 1, 0, null]);
+      assert.ok(scans.every((x) => x.decodes === (x.at === null)), JSON.stringify(scans));
+      // The same file saved as UTF-8 imports, é and all; Undo brings the data back.
+      await page.setInputFiles('#import-file', { name: 'utf8.jsonl', mimeType: 'application/jsonl', buffer: Buffer.concat([head, Buffer.from('é'), tail]) });
+      await page.waitForFunction(() => window.yushan.data.conversations.length === 2, null, { timeout: 30_000 });
+      assert.equal(await page.evaluate(() => window.yushan.data.conversations[1].messages[0].content), 'café');
+      await page.click('#import-status button.link');
+      assert.equal(await page.evaluate(() => window.yushan.toJsonl()), before, 'undo did not restore the data');
+    });
+
     await t.test('export downloads the data as JSONL', async () => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-data')]);
       assert.equal(download.suggestedFilename(), 'yushan-data.jsonl');
@@ -264,6 +304,71 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
       assert.equal(await page.inputValue('#template'), 'chatml', 'kept from before');
       assert.equal(await page.inputValue('#steps'), '7');
       assert.match(await page.evaluate(() => location.href), /steps=7&.*template=chatml/);
+      // ... and the page says which values of the link it did not use, and why.
+      const note = await page.textContent('#settings-status');
+      assert.match(note, /沒有採用連結裡的 steps=-3：步數要填 1 到 1000 的整數；沿用 7。/);
+      assert.match(note, /沒有採用連結裡的 template=xml：對話範本要填 plain, chatml, none, model 其中之一；沿用 chatml。/);
+    });
+
+    await t.test('a bad training setting, from a link or typed, is refused by name and never kept', async () => {
+      // models/default: the page is ready to train sooner (nothing trains here).
+      await page.goto(`${baseUrl}?model=models/default&steps=2.5&lr=1e309&batch=0`);
+      await waitReady(page);
+      // The link's bad values are not used: each is named with what it must be, and the value kept.
+      const note = await page.textContent('#settings-status');
+      assert.match(note, /沒有採用連結裡的 steps=2\.5：步數要填 1 到 1000 的整數；沿用 7。/);
+      assert.match(note, /沒有採用連結裡的 lr=1e309：學習率要填大於 0 的數（例如 0\.0005）；沿用 0\.01。/);
+      assert.match(note, /沒有採用連結裡的 batch=0：批次大小要填 1 到 64 的整數；沿用 8。/);
+      assert.deepEqual(await page.evaluate(() => ['steps', 'lr', 'batch'].map((id) => document.getElementById(id).value)), ['7', '0.01', '8']);
+      const goodLink = /[?&]steps=7&lr=0\.01&rank=4&.*&batch=8&/;
+      assert.match(await page.evaluate(() => location.href), goodLink, 'the link holds the values used');
+
+      // Typed: 1e309 is past what a number holds (the input empties itself); 2.5 steps is no
+      // whole number. Each is flagged once committed, and neither reaches the link.
+      await page.fill('#lr', '1e309');
+      await page.press('#lr', 'Tab');
+      assert.equal(await page.getAttribute('#lr', 'aria-invalid'), 'true');
+      assert.match(await page.textContent('#settings-status'), /學習率不是能用的數字：要填大於 0 的數/);
+      await page.fill('#steps', '2.5');
+      await page.press('#steps', 'Tab');
+      assert.match(await page.textContent('#settings-status'), /步數不能是 2\.5：要填 1 到 1000 的整數。/);
+      assert.match(await page.evaluate(() => location.href), goodLink, 'a bad value went into the link');
+
+      // Train refuses, naming both, and starts nothing: the data and the last run are as they were.
+      await page.waitForFunction(() => window.yushan.state.phase === 'ready' || window.yushan.state.phase.startsWith('ready-'), null, { timeout: 120_000 });
+      if (await page.evaluate(() => window.yushan.state.phase) === 'ready') {
+        const data = await page.evaluate(() => window.yushan.toJsonl());
+        const lastRun = await page.evaluate(() => JSON.stringify(window.yushan.state.lastRun));
+        await page.click('#train');
+        const status = await page.textContent('#train-status');
+        console.log(`refused run: ${status}`);
+        assert.match(status, /^沒有開始訓練。步數不能是 2\.5：要填 1 到 1000 的整數。學習率不是能用的數字：要填大於 0 的數/);
+        assert.ok(await page.evaluate(() => document.getElementById('train-status').classList.contains('error')));
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'steps', 'the first bad setting is focused');
+        await page.waitForTimeout(300);
+        const after = await page.evaluate(() => ({ phase: window.yushan.state.phase, losses: window.yushan.state.losses.length, lastRun: JSON.stringify(window.yushan.state.lastRun) }));
+        assert.deepEqual(after, { phase: 'ready', losses: 0, lastRun }, 'a run started');
+        assert.equal(await page.evaluate(() => window.yushan.toJsonl()), data, 'the data changed');
+        // The message is in both languages.
+        await page.click('#lang-toggle');
+        assert.match(await page.textContent('#train-status'), /^Training did not start\. Steps cannot be 2\.5: it must be a whole number from 1 to 1000\. Learning rate is not a number the page can use: it must be a number above 0/);
+        await page.click('#lang-toggle');
+      }
+
+      // Nothing bad was saved: the next visit has the good values.
+      await page.evaluate(() => window.yushan.storeIdle());
+      await page.goto(`${baseUrl}?model=models/default`);
+      await waitReady(page);
+      assert.deepEqual(await page.evaluate(() => ['steps', 'lr', 'batch'].map((id) => document.getElementById(id).value)), ['7', '0.01', '8']);
+      assert.equal(await page.textContent('#settings-status'), '');
+      // A flag goes as soon as the value is good, and the good value is linked and saved.
+      await page.fill('#lr', '0');
+      await page.press('#lr', 'Tab');
+      assert.match(await page.textContent('#settings-status'), /學習率不能是 0：要填大於 0 的數/);
+      await page.fill('#lr', '0.02');
+      assert.equal(await page.getAttribute('#lr', 'aria-invalid'), null);
+      assert.equal(await page.textContent('#settings-status'), '');
+      assert.match(await page.evaluate(() => location.href), /[?&]steps=7&lr=0\.02&/);
     });
 
     const state = await page.evaluate(() => window.yushan.state);

@@ -457,13 +457,60 @@ export async function importText(text, name) {
   return true;
 }
 
+// Where the first byte that is not UTF-8 is in `bytes` (the decoder's rules: no overlong forms,
+// no surrogates, nothing past U+10FFFF), or null when there is none. A sequence cut short or
+// broken is reported at its first byte, the one that starts the bad character. offset: from 0 in
+// the file; line and column (bytes into the line) from 1.
+export function firstBadByte(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    let more = 0;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b < 0x80) more = 0;
+    else if (b >= 0xc2 && b <= 0xdf) more = 1;
+    else if (b >= 0xe0 && b <= 0xef) { more = 2; if (b === 0xe0) lo = 0xa0; if (b === 0xed) hi = 0x9f; }
+    else if (b >= 0xf0 && b <= 0xf4) { more = 3; if (b === 0xf0) lo = 0x90; if (b === 0xf4) hi = 0x8f; }
+    else return where(bytes, i);
+    for (let k = 1; k <= more; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < lo || c > hi) return where(bytes, i);
+      lo = 0x80;
+      hi = 0xbf;
+    }
+    i += more + 1;
+  }
+  return null;
+}
+
+function where(bytes, offset) {
+  const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  let line = 1;
+  for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line += 1;
+  const hex = bytes[offset].toString(16).toUpperCase().padStart(2, '0');
+  return { offset, line, column: offset - lineStart + 1, byte: `0x${hex}` };
+}
+
 async function importFile(file) {
-  show($('import-status'), () => t('import.reading', file.name), '');
+  const status = $('import-status');
+  show(status, () => t('import.reading', file.name), '');
+  let bytes;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (e) {
+    show(status, () => t('import.failed', file.name, e.message), 'error');
+    return;
+  }
+  // Decoded strictly: a file in another encoding (Big5, Latin-1) is refused with where it stops
+  // being UTF-8, instead of imported with U+FFFD in place of what the user wrote.
   let text;
   try {
-    text = await file.text();
-  } catch (e) {
-    show($('import-status'), () => t('import.failed', file.name, e.message), 'error');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstBadByte(bytes) ?? { offset: 0, line: 1, column: 1, byte: '?' };
+    state.lastImport = { source: file.name, notUtf8: bad, conversations: 0 };
+    show(status, () => t('import.not_utf8', file.name, bad.line, bad.column, bad.offset, bad.byte), 'error');
     return;
   }
   await importText(text, file.name);

@@ -8,7 +8,7 @@ import * as store from './store.js';
 import { addPoint, clearChart, makeChart, setPoints } from './chart.js';
 import { data, engineReady, initDataPanel, jsonlForTraining, toJsonl } from './data-panel.js';
 import { initTokenView, modelChanged } from './token-view.js';
-import { initSettings, readSettings, setModelTemplateAvailable, setThinkingAvailable, trainOptions } from './settings.js';
+import { initSettings, refuseSettings, setModelTemplateAvailable, setThinkingAvailable, trainOptions } from './settings.js';
 import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
@@ -217,6 +217,12 @@ function onStep(ev) {
 
 async function train() {
   const status = $('train-status');
+  // A bad setting stops the run before anything is touched: the data, the engine, the last run.
+  const bad = refuseSettings();
+  if (bad) {
+    show(status, () => t('train.bad_settings', bad()), 'error');
+    return;
+  }
   training = true;
   updateButtons();
   try {
@@ -234,7 +240,7 @@ async function train() {
     $('export').disabled = true;
     clearChart();
     $('chart-empty').hidden = true;
-    run = { settings: readSettings(), options: opts, conversations: data.conversations.length, startedAt: Date.now(), points: [], done: false };
+    run = { settings: { ...state.settings }, options: opts, conversations: data.conversations.length, startedAt: Date.now(), points: [], done: false };
     state.lastRun = run;
     saveRun(true);
     paused = false;

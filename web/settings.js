@@ -1,21 +1,47 @@
 // Training settings: the form, the page's URL (a link reproduces the run) and IndexedDB.
 // At start-up the URL wins over the saved settings, which win over the form's defaults; every
 // change is saved and written back into the URL (history.replaceState, other parameters kept).
+// A value outside its range (typed, or in a link) is refused by name with the range it must be
+// in: it is never saved, linked or sent to the engine; the last good value stands in for it.
 
 import * as store from './store.js';
-import { show, t } from './i18n.js';
+import { lang, show, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
 // URL parameter -> form element id. The order is the order in the link.
 export const FIELDS = ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'template', 'thinking', 'heldout', 'batch', 'dropout'];
-const NUMBER = new Set(['steps', 'lr', 'rank', 'alpha', 'seed', 'heldout', 'batch', 'dropout']);
+// What each number setting takes: what the engine accepts (TrainOptions::spec in
+// crates/yushan-web/src/session.rs and the checks it runs) within the form's own min/max
+// (index.html). Checked here, before anything is sent, so that a value like 2.5 steps never
+// reaches the engine's deserializer. whole: a whole number; above: more than min, not equal;
+// empty: may be left empty (the held-out share: automatic).
+const RULES = {
+  steps: { whole: true, min: 1, max: 1000 },
+  lr: { above: true, min: 0, max: Infinity },
+  rank: { whole: true, min: 1, max: 64 },
+  alpha: { min: 1, max: 128 },
+  seed: { whole: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+  heldout: { min: 0, max: 50, empty: true },
+  batch: { whole: true, min: 1, max: 64 },
+  dropout: { min: 0, max: 0.5 },
+};
+// A number as an <input type=number> takes it (HTML's "valid floating-point number"): no 0x10,
+// no "5.", no Infinity; anything else would be emptied by the input.
+const NUMERIC = /^-?(\d+|\d*\.\d+)([eE][-+]?\d+)?$/;
 const TEMPLATES = ['plain', 'chatml', 'none', 'model'];
 // `enable_thinking` for the model's own template: '' leaves it undefined (the template's default).
 const THINKING = ['', 'true', 'false'];
 const TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 let state = null;
 const listeners = [];
+// The settings last found good: what is saved, written into the link and trained with.
+let good = null;
+// Fields whose problem is shown. A field is flagged when its value is committed (change) or a
+// run is asked for, and unflagged as soon as it is good: typing 0.001 passes 0 and 0.0 quietly.
+const flagged = new Set();
+// Values of the link that were not used ([{field, value, kept}]), shown until the first change.
+let fromLink = [];
 // Whether the loaded model has its own chat template (null until its tokenizer is read), and
 // whether that template reads enable_thinking.
 let modelTemplate = null;
@@ -31,9 +57,10 @@ export function readSettings() {
   return out;
 }
 
-// The engine's `configure` options (see TrainOptions in crates/yushan-web/src/session.rs).
+// The engine's `configure` options (see TrainOptions in crates/yushan-web/src/session.rs), from
+// the last good settings: a bad value being typed never reaches the engine.
 export function trainOptions() {
-  const s = readSettings();
+  const s = good ?? readSettings();
   const heldout = s.heldout.trim() === '' ? null : Number(s.heldout) / 100;
   return {
     steps: Number(s.steps),
@@ -45,7 +72,7 @@ export function trainOptions() {
     template: s.template,
     enable_thinking: thinkingSetting(),
     heldout_fraction: heldout,
-    batch: Math.max(1, Number(s.batch)),
+    batch: Number(s.batch),
     lora_dropout: Number(s.dropout),
   };
 }
@@ -55,6 +82,17 @@ export function trainOptions() {
 export function thinkingSetting() {
   const v = $('thinking').value;
   return thinkingSwitch && $('template').value === 'model' && v !== '' ? v === 'true' : null;
+}
+
+// Why `raw` does not fit number setting `field` ('empty', 'nan' or 'range'), or null if it fits.
+function numberProblem(field, raw) {
+  const rule = RULES[field];
+  const v = String(raw).trim();
+  if (v === '') return rule.empty ? null : 'empty';
+  if (!NUMERIC.test(v)) return 'nan';
+  const n = Number(v);
+  if (!Number.isFinite(n) || (rule.whole && !Number.isInteger(n))) return 'range';
+  return (rule.above ? n > rule.min : n >= rule.min) && n <= rule.max ? null : 'range';
 }
 
 // A value from the URL or the store, or null when it does not fit the field.
@@ -67,12 +105,66 @@ function sanitize(field, raw) {
     const list = v.split(',').map((x) => x.trim()).filter(Boolean);
     return list.length && list.every((x) => TARGETS.includes(x)) ? list.join(',') : null;
   }
-  if (field === 'heldout' && v === '') return '';
-  if (NUMBER.has(field)) {
-    const n = Number(v);
-    return v !== '' && Number.isFinite(n) && n >= 0 ? v : null;
-  }
+  if (RULES[field]) return numberProblem(field, v) === null ? v : null;
   return null;
+}
+
+// What `field` takes, in words of the page's language.
+function rangeText(field) {
+  if (field === 'template') return t('range.template', TEMPLATES.join(', '));
+  if (field === 'targets') return t('range.targets', TARGETS.join(', '));
+  if (field === 'thinking') return t('range.thinking');
+  const { whole, above, min, max, empty } = RULES[field];
+  if (empty) return t('range.empty', min, max);
+  if (above) return t('range.above', min);
+  if (max === Number.MAX_SAFE_INTEGER) return t('range.whole_from', min);
+  return t(whole ? 'range.whole' : 'range.number', min, max);
+}
+
+// The problems of the form's number settings now: [{field, value, why}].
+function settingsProblems() {
+  const out = [];
+  for (const field of Object.keys(RULES)) {
+    const el = $(field);
+    // A number input holds '' for text it cannot read (1e309, 1..2): say so, not "empty".
+    const why = el.validity?.badInput ? 'nan' : numberProblem(field, el.value);
+    if (why) out.push({ field, value: el.value.trim(), why });
+  }
+  return out;
+}
+
+// One problem, in words: the setting's name as the form shows it, and what it takes.
+function problemText({ field, value, why }) {
+  return t(`setting.${why}`, t(`setting.${field}`), value, rangeText(field));
+}
+
+// Sentences one after another: Chinese runs them on, English puts a space between.
+const sentences = (list) => list.join(lang() === 'en' ? ' ' : '');
+
+// The settings line under the form: the link's values that were not used, then the flagged
+// problems; the flagged inputs are marked (aria-invalid, a red border).
+function showProblems(problems) {
+  const shown = problems.filter((p) => flagged.has(p.field));
+  for (const f of Object.keys(RULES)) {
+    if (shown.some((p) => p.field === f)) $(f).setAttribute('aria-invalid', 'true'); else $(f).removeAttribute('aria-invalid');
+  }
+  const link = fromLink.slice();
+  show($('settings-status'), () => sentences([
+    ...link.map(({ field, value, kept }) => t('setting.link', `${field}=${value}`, t(`setting.${field}`), rangeText(field), kept === '' ? t('heldout.auto') : kept)),
+    ...shown.map(problemText),
+  ]), 'error');
+}
+
+// Before a run: null when every setting is good; else flags the bad ones, focuses the first, and
+// returns what is wrong (a function of the language, for the training status).
+export function refuseSettings() {
+  const problems = settingsProblems();
+  state.settingsProblems = problems;
+  if (!problems.length) return null;
+  for (const p of problems) flagged.add(p.field);
+  showProblems(problems);
+  $(problems[0].field).focus();
+  return () => sentences(problems.map(problemText));
 }
 
 function setField(field, value) {
@@ -86,10 +178,10 @@ function setField(field, value) {
   el.value = value;
 }
 
-// The page's URL with the settings in it (other parameters, such as ?model=, kept).
+// The page's URL with the (last good) settings in it (other parameters, such as ?model=, kept).
 export function settingsUrl() {
   const url = new URL(location.href);
-  const s = readSettings();
+  const s = good ?? readSettings();
   for (const f of FIELDS) url.searchParams.delete(f);
   const own = FIELDS.filter((f) => s[f] !== '').map((f) => `${f}=${encodeURIComponent(s[f]).replaceAll('%2C', ',')}`);
   const rest = url.searchParams.toString();
@@ -97,14 +189,24 @@ export function settingsUrl() {
   return url.href;
 }
 
-function changed() {
+// After any change of the form (`ev`: the input or change event; none at start-up).
+function changed(ev) {
   const s = readSettings();
-  state.settings = s;
-  store.setSoon('settings', s);
+  const problems = settingsProblems();
+  const bad = new Set(problems.map((p) => p.field));
+  if (ev?.isTrusted) fromLink = []; // the user has moved on from the link (not the page's own change)
+  if (ev?.type === 'change' && bad.has(ev.target.id)) flagged.add(ev.target.id);
+  for (const f of flagged) if (!bad.has(f)) flagged.delete(f);
+  // A bad value is neither saved nor written into the link: the last good one stays in both.
+  for (const f of FIELDS) if (!bad.has(f)) good[f] = s[f];
+  state.settings = { ...good };
+  state.settingsProblems = problems;
+  store.setSoon('settings', { ...good });
   const href = settingsUrl();
   if (href !== location.href) history.replaceState(history.state, '', href);
   $('share-url').value = href;
-  for (const fn of listeners) fn(s);
+  showProblems(problems);
+  for (const fn of listeners) fn(state.settings);
 }
 
 async function share() {
@@ -147,13 +249,21 @@ export async function initSettings(pageState) {
   state = pageState;
   const saved = (await store.get('settings')) || {};
   const params = new URLSearchParams(location.search);
+  const refused = [];
   for (const f of FIELDS) {
     const fromUrl = sanitize(f, params.get(f));
+    // A bad saved value (an older page saved 2.5 steps) is dropped without a word: the form's
+    // default takes its place, and is saved over it below.
     const fromStore = sanitize(f, saved[f]);
     const value = fromUrl ?? fromStore;
     if (value !== null) setField(f, value);
+    if (params.has(f) && fromUrl === null) refused.push(f);
   }
   state.settingsFromUrl = FIELDS.filter((f) => sanitize(f, params.get(f)) !== null);
+  // The link's bad values are said, with the value used instead; the link is rewritten below.
+  fromLink = refused.map((f) => ({ field: f, value: params.get(f), kept: $(f).value }));
+  state.settingsRefusedFromUrl = fromLink.map((r) => ({ ...r }));
+  good = readSettings();
   for (const f of FIELDS) {
     $(f).addEventListener('change', changed);
     $(f).addEventListener('input', changed);
