@@ -3,9 +3,9 @@
 use std::io::{BufRead, Write};
 
 use anyhow::Result;
-use yushan_data::{ChatTokenizer, END_OF_TEXT, Message, Role, encode_prompt, end_of_turn_id};
+use yushan_data::{ChatTokenizer, END_OF_TEXT, Message, Role, encode_prompt};
 use yushan_model::Model;
-use yushan_train::{StopReason, generate};
+use yushan_train::{Generation, Position, StopReason, generate, next_token_choices, question_prompt, stop_tokens};
 
 use crate::{ModelArgs, SamplingArgs, device, model_dir};
 
@@ -30,22 +30,25 @@ fn respond(
     history: &[Message],
 ) -> Result<String> {
     let prompt = encode_prompt(history, args.template, tokenizer)?;
-    let stop: Vec<u32> = end_of_turn_id(args.template, tokenizer).into_iter().collect();
-    stream(model, tokenizer, sampling, &prompt, &stop)
+    Ok(stream(model, tokenizer, sampling, &prompt, &stop_tokens(tokenizer, args.template), true)?.0)
 }
 
-/// Streams the continuation of `prompt` on stdout until a `stop` token and returns it.
+/// Continues `prompt` until a `stop` token, streaming it on stdout when `echo`; returns it.
 fn stream(
     model: &Model,
     tokenizer: &ChatTokenizer,
     sampling: &SamplingArgs,
     prompt: &[u32],
     stop: &[u32],
-) -> Result<String> {
+    echo: bool,
+) -> Result<(String, Generation)> {
     // Print the decoded text as it grows: multi-token characters appear once complete.
     let mut tokens = Vec::new();
     let mut printed = 0;
     let generation = pollster::block_on(generate(model, prompt, stop, &sampling.config(), |id| {
+        if !echo {
+            return;
+        }
         tokens.push(id);
         let text = tokenizer.decode(&tokens);
         if text.len() > printed && text.is_char_boundary(printed) && !text.ends_with('\u{FFFD}') {
@@ -55,25 +58,57 @@ fn stream(
         }
     }))?;
     let text = tokenizer.decode(&generation.tokens);
-    if text.len() > printed {
-        print!("{}", &text[printed..]);
+    if echo {
+        if text.len() > printed {
+            print!("{}", &text[printed..]);
+        }
+        println!();
     }
-    println!();
     if generation.stop != StopReason::EndOfTurn {
         eprintln!("(stopped: {:?}, no end-of-turn token)", generation.stop);
     }
-    Ok(text)
+    Ok((text, generation))
 }
 
-pub fn generate_once(args: &ModelArgs, sampling: &SamplingArgs, system: Option<&str>, prompt: &str) -> Result<()> {
+/// Answers `prompt` once. With `top`, also shows what the model expected at each position of
+/// its answer (and of its end-of-turn): the token's probability and the `top` most likely tokens;
+/// `json` prints all of it as one JSON object instead of streaming.
+pub fn generate_once(
+    args: &ModelArgs,
+    sampling: &SamplingArgs,
+    system: Option<&str>,
+    prompt: &str,
+    top: Option<usize>,
+    json: bool,
+) -> Result<()> {
     let (model, tokenizer) = load(args)?;
-    let mut history = Vec::new();
-    if let Some(system) = system {
-        history.push(Message::new(Role::System, system));
+    let prompt_ids = question_prompt(&tokenizer, args.template, system, prompt)?;
+    let stop = stop_tokens(&tokenizer, args.template);
+    let (text, generation) = stream(&model, &tokenizer, sampling, &prompt_ids, &stop, !json)?;
+    let positions = match top {
+        Some(k) => {
+            let answer: Vec<u32> = generation.tokens.iter().copied().chain(generation.stop_token).collect();
+            pollster::block_on(next_token_choices(&model, &tokenizer, &prompt_ids, &answer, k))?
+        }
+        None => Vec::new(),
+    };
+    if json {
+        let out = serde_json::json!({ "answer": text, "stop": generation.stop, "positions": positions });
+        println!("{out}");
+    } else if top.is_some() {
+        print_choices(&positions);
     }
-    history.push(Message::new(Role::User, prompt));
-    respond(&model, &tokenizer, args, sampling, &history)?;
     Ok(())
+}
+
+/// One line per answer position: the token, its probability, then the most likely tokens.
+fn print_choices(positions: &[Position]) {
+    let show = |text: &str| format!("{text:?}").trim_matches('"').to_string();
+    println!("next-token probabilities (the token there, then the most likely):");
+    for (i, position) in positions.iter().enumerate() {
+        let top: Vec<String> = position.top.iter().map(|c| format!("{} {:.3}", show(&c.text), c.p)).collect();
+        println!("{:>4}  {} {:.3}   | {}", i + 1, show(&position.token.text), position.token.p, top.join("  "));
+    }
 }
 
 /// Continues `text` as the base model would, with no template: what pretraining taught it.
@@ -81,7 +116,7 @@ pub fn complete_once(args: &ModelArgs, sampling: &SamplingArgs, text: &str) -> R
     let (model, tokenizer) = load(args)?;
     let prompt = tokenizer.try_encode(text)?;
     let stop: Vec<u32> = tokenizer.token_id(END_OF_TEXT).into_iter().collect();
-    stream(&model, &tokenizer, sampling, &prompt, &stop)?;
+    stream(&model, &tokenizer, sampling, &prompt, &stop, true)?;
     Ok(())
 }
 

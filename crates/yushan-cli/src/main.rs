@@ -119,6 +119,13 @@ struct GenerateArgs {
     /// becomes a real line break), to see what the base model does with text.
     #[arg(long)]
     raw: bool,
+    /// Also show, at each position of the answer, the token's probability and the K most
+    /// likely tokens there (what the page's compare panel shows).
+    #[arg(long, value_name = "K", conflicts_with = "raw")]
+    top: Option<usize>,
+    /// Print the answer (and with --top, the probabilities) as one JSON object.
+    #[arg(long, conflicts_with = "raw")]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -171,7 +178,7 @@ fn main() -> anyhow::Result<()> {
             chat::complete_once(&args.model, &args.sampling, &args.prompt.replace("\\n", "\n"))
         }
         Command::Generate(args) => {
-            chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt)
+            chat::generate_once(&args.model, &args.sampling, args.system.as_deref(), &args.prompt, args.top, args.json)
         }
         Command::Chat(args) => chat::repl(&args.model, &args.sampling, args.system.as_deref()),
         Command::Eval(args) => eval::run(args),

@@ -113,6 +113,35 @@ pub fn prepare(
     Ok((trainer, summary))
 }
 
+/// The prompt of `question` as a single user turn (after an optional system turn), up to where
+/// the assistant's answer starts.
+pub fn question_prompt(
+    tokenizer: &ChatTokenizer,
+    template: Template,
+    system: Option<&str>,
+    question: &str,
+) -> Result<Vec<u32>, TrainError> {
+    let mut history = Vec::new();
+    if let Some(system) = system {
+        history.push(Message::new(Role::System, system));
+    }
+    history.push(Message::new(Role::User, question));
+    Ok(encode_prompt(&history, template, tokenizer)?)
+}
+
+/// The tokens that end an answer: the end of the turn, and the end of the document (a model
+/// that ends the text is done too: ours end it with <|endoftext|>, a Hugging Face model with its
+/// eos_token).
+pub fn stop_tokens(tokenizer: &ChatTokenizer, template: Template) -> Vec<u32> {
+    let mut stop: Vec<u32> = yushan_data::end_of_turn_id(template, tokenizer).into_iter().collect();
+    for end in [yushan_data::END_OF_TEXT, tokenizer.eos_token()] {
+        if let Some(id) = tokenizer.token_id(end).filter(|id| !stop.contains(id)) {
+            stop.push(id);
+        }
+    }
+    stop
+}
+
 /// The model's answer to `question` as a single user turn (plus an optional system turn).
 pub async fn answer(
     model: &Model,
@@ -123,20 +152,8 @@ pub async fn answer(
     sampling: &SamplingConfig,
     on_text: impl FnMut(u32),
 ) -> Result<(String, Generation), TrainError> {
-    let mut history = Vec::new();
-    if let Some(system) = system {
-        history.push(Message::new(Role::System, system));
-    }
-    history.push(Message::new(Role::User, question));
-    let prompt = encode_prompt(&history, template, tokenizer)?;
-    // The end of the turn, and the end of the document (a model that ends the text is done too:
-    // ours end it with <|endoftext|>, a Hugging Face model with its eos_token).
-    let mut stop: Vec<u32> = yushan_data::end_of_turn_id(template, tokenizer).into_iter().collect();
-    for end in [yushan_data::END_OF_TEXT, tokenizer.eos_token()] {
-        if let Some(id) = tokenizer.token_id(end).filter(|id| !stop.contains(id)) {
-            stop.push(id);
-        }
-    }
+    let prompt = question_prompt(tokenizer, template, system, question)?;
+    let stop = stop_tokens(tokenizer, template);
     let generation = generate(model, &prompt, &stop, sampling, on_text).await?;
     Ok((tokenizer.decode(&generation.tokens), generation))
 }

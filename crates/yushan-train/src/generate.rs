@@ -54,6 +54,8 @@ pub enum StopReason {
 pub struct Generation {
     pub tokens: Vec<u32>,
     pub stop: StopReason,
+    /// The stop token that ended the answer (with `StopReason::EndOfTurn`).
+    pub stop_token: Option<u32>,
 }
 
 /// Continues `prompt`; `on_token` sees each new token as it is produced (for streaming).
@@ -97,15 +99,15 @@ pub async fn generate(
         let row = data.convert::<f32>().try_into_vec::<f32>().map_err(|e| TrainError::Device(format!("{e:?}")))?;
         let next = sample(&row, config, &mut rng);
         if stop_tokens.contains(&next) {
-            return Ok(Generation { tokens: out, stop: StopReason::EndOfTurn });
+            return Ok(Generation { tokens: out, stop: StopReason::EndOfTurn, stop_token: Some(next) });
         }
         out.push(next);
         on_token(next);
         if out.len() >= config.max_new_tokens {
-            return Ok(Generation { tokens: out, stop: StopReason::MaxTokens });
+            return Ok(Generation { tokens: out, stop: StopReason::MaxTokens, stop_token: None });
         }
         if pos >= capacity {
-            return Ok(Generation { tokens: out, stop: StopReason::ContextFull });
+            return Ok(Generation { tokens: out, stop: StopReason::ContextFull, stop_token: None });
         }
         logits = Some(model.decode_step(token_tensor(next), pos, &mut cache));
         pos += 1;

@@ -2,6 +2,7 @@
 //! CLI, the page's worker) drives the same `Trainer` and consumes the same `StepEvent`s.
 
 pub mod bench;
+pub mod choices;
 pub mod chunked;
 pub mod events;
 pub mod finetune;
@@ -12,9 +13,10 @@ pub mod schedule;
 pub mod step_memory;
 pub mod trainer;
 
+pub use choices::{Choice, Position, next_token_choices};
 pub use chunked::{LOGITS_BUDGET, LossPlan};
 pub use events::StepEvent;
-pub use finetune::{DataSummary, FineTuneSpec, answer, fitting_seq_len, prepare};
+pub use finetune::{DataSummary, FineTuneSpec, answer, fitting_seq_len, prepare, question_prompt, stop_tokens};
 pub use generate::{Generation, SamplingConfig, StopReason, generate};
 pub use step_memory::StepMemory;
 pub use trainer::{BatchSource, TrainConfig, Trainer, evaluate_loss};

@@ -13,7 +13,8 @@ use yushan_model::frozen::FrozenPrecision;
 use yushan_model::memory::dtype_name;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
 use yushan_train::{
-    FineTuneSpec, SamplingConfig, StepEvent, StepMemory, TrainConfig, Trainer, answer, fitting_seq_len, prepare,
+    FineTuneSpec, SamplingConfig, StepEvent, StepMemory, TrainConfig, Trainer, answer, fitting_seq_len,
+    next_token_choices, prepare, question_prompt,
 };
 
 use crate::studio::with_thinking;
@@ -400,23 +401,22 @@ impl Default for GenerateOptions {
 struct Answer {
     text: String,
     tokens: usize,
+    /// The answer's token ids, and the stop token that ended it (for `next_tokens`).
+    ids: Vec<u32>,
     stop: String,
     used_adapter: bool,
 }
 
-/// Answer `prompt` as one user turn. `on_text`, when given, is called with the text so far
-/// after each new token. Returns `{text, tokens, stop, used_adapter}`.
-#[wasm_bindgen]
-pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::Function>) -> Result<JsValue, JsError> {
-    let options: GenerateOptions = options_from_js(options, "generation options")?;
-    let _busy = Busy::take()?;
-    let (model, used_adapter, tokenizer, template) = with(|s| {
+/// The model that answers: the run's adapter, a loaded one, or the base (`use_adapter` false or
+/// no adapter yet); whether it has an adapter; the tokenizer and template it answers in.
+fn answering_model(use_adapter: bool) -> Result<(Model, bool, ChatTokenizer, Template), JsError> {
+    with(|s| {
         let tokenizer = s.tokenizer.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
         let template = Template::parse(&s.options.template).unwrap_or(Template::Plain);
         let tokenizer = with_thinking(tokenizer, template, s.options.enable_thinking).map_err(err)?;
-        match (&s.trainer, &s.loaded, options.use_adapter) {
+        match (&s.trainer, &s.loaded, use_adapter) {
             (Some(trainer), _, true) if trainer.steps_done() > 0 => {
-                Ok::<_, JsError>((trainer.model().clone().valid(), true, tokenizer, template))
+                Ok((trainer.model().clone().valid(), true, tokenizer, template))
             }
             (_, Some((model, _)), true) => Ok((model.clone(), true, tokenizer, template)),
             _ => {
@@ -424,7 +424,16 @@ pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::
                 Ok((base, false, tokenizer, template))
             }
         }
-    })?;
+    })
+}
+
+/// Answer `prompt` as one user turn. `on_text`, when given, is called with the text so far
+/// after each new token. Returns `{text, tokens, ids, stop, used_adapter}`.
+#[wasm_bindgen]
+pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::Function>) -> Result<JsValue, JsError> {
+    let options: GenerateOptions = options_from_js(options, "generation options")?;
+    let _busy = Busy::take()?;
+    let (model, used_adapter, tokenizer, template) = answering_model(options.use_adapter)?;
     let sampling = SamplingConfig {
         max_new_tokens: options.max_tokens,
         temperature: options.temperature,
@@ -442,7 +451,42 @@ pub async fn generate(prompt: String, options: JsValue, on_text: Option<js_sys::
         })
         .await
         .map_err(err)?;
-    to_js(&Answer { text, tokens: generation.tokens.len(), stop: format!("{:?}", generation.stop), used_adapter })
+    to_js(&Answer {
+        text,
+        tokens: generation.tokens.len(),
+        ids: generation.tokens.iter().copied().chain(generation.stop_token).collect(),
+        stop: format!("{:?}", generation.stop),
+        used_adapter,
+    })
+}
+
+/// Options for `next_tokens`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct ChoicesOptions {
+    /// Ask the fine-tuned model (when there is one) or the base.
+    pub use_adapter: bool,
+    /// How many of the most likely tokens to give at each position.
+    pub top: usize,
+    pub system: Option<String>,
+}
+
+impl Default for ChoicesOptions {
+    fn default() -> Self {
+        Self { use_adapter: true, top: 5, system: None }
+    }
+}
+
+/// What the model expected at each position of `answer` (token ids, as `generate` returns them)
+/// after `prompt` as one user turn: `[{token: {id, text, p}, top: [{id, text, p}…]}…]`.
+#[wasm_bindgen]
+pub async fn next_tokens(prompt: String, answer: Vec<u32>, options: JsValue) -> Result<JsValue, JsError> {
+    let options: ChoicesOptions = options_from_js(options, "next-token options")?;
+    let _busy = Busy::take()?;
+    let (model, _, tokenizer, template) = answering_model(options.use_adapter)?;
+    let prompt = question_prompt(&tokenizer, template, options.system.as_deref(), &prompt).map_err(err)?;
+    let positions = next_token_choices(&model, &tokenizer, &prompt, &answer, options.top).await.map_err(err)?;
+    to_js(&positions)
 }
 
 #[derive(Serialize)]
