@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { GPU_ERROR, OUT, ROOT, foreignRequests, launch, median, serveRepo } from './harness.mjs';
 
@@ -20,6 +21,48 @@ const TEST_MODEL = process.env.YUSHAN_TEST_MODEL || 'models/default';
 const pageUrl = () => `${baseUrl}?model=${encodeURIComponent(TEST_MODEL)}`;
 
 serveRepo((url) => { baseUrl = url; });
+
+// The newest yushan binary (cargo test builds target/debug/yushan; a release build may be newer).
+function yushanBinary() {
+  const built = ['debug', 'release'].map((p) => path.join(ROOT, 'target', p, 'yushan')).filter((f) => fs.existsSync(f));
+  assert.ok(built.length, 'no target/*/yushan: run cargo test --workspace (or build yushan-cli) first');
+  return built.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+}
+
+// The compare panel's "see inside" table for the answer of `which`, against `yushan generate
+// --top 5 --json` with `cliArgs` (the same model, prompt and greedy decoding, on the CPU).
+async function checkChoices(page, which, cliArgs) {
+  await page.waitForFunction((w) => window.yushan.state.choices?.which === w || window.yushan.state.errors.length
+    || document.getElementById('choices-status').classList.contains('error'), which, { timeout: 300_000 });
+  const { choices, prompt } = await page.evaluate(() => ({ choices: window.yushan.state.choices, prompt: document.getElementById('prompt').value }));
+  assert.equal(choices?.which, which, await page.textContent('#choices-status'));
+  const own = choices[which];
+  assert.equal(own.length, choices.ids.length, 'one row per answer token');
+  assert.equal(await page.locator('#choices-body tr').count(), own.length);
+  for (const position of [...choices.base, ...(choices.tuned || [])]) {
+    const ps = position.top.map((c) => c.p);
+    assert.ok(ps.every((p, i) => p >= 0 && (i === 0 || p <= ps[i - 1])), `top 5 not in order: ${JSON.stringify(position)}`);
+    assert.ok(ps.reduce((a, b) => a + b, 0) <= 1 + 1e-5, `top 5 sum above 1: ${JSON.stringify(position)}`);
+  }
+  const out = execFileSync(yushanBinary(), ['generate', '--backend', 'cpu', '--model', TEST_MODEL, ...cliArgs, '--prompt', prompt,
+    '--temperature', '0', '--max-tokens', process.env.YUSHAN_TEST_MAX_TOKENS || '16', '--top', '5', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const cli = JSON.parse(out.toString()).positions;
+  // Greedy answers agree until the GPU and the CPU differ on a near tie; compare that far.
+  let same = 0;
+  while (same < Math.min(cli.length, own.length) && cli[same].token.id === own[same].token.id) same++;
+  assert.ok(same >= Math.min(3, own.length), `the page and the CLI answered differently from the start: ${JSON.stringify([own.slice(0, 3), cli.slice(0, 3)])}`);
+  let worst = 0;
+  for (let i = 0; i < same; i++) {
+    worst = Math.max(worst, Math.abs(own[i].token.p - cli[i].token.p));
+    for (const c of cli[i].top.filter((c) => c.p > 0.02)) {
+      const mine = own[i].top.find((o) => o.id === c.id);
+      assert.ok(mine, `position ${i}: the CLI's ${JSON.stringify(c)} is not in the page's top 5`);
+      worst = Math.max(worst, Math.abs(mine.p - c.p));
+    }
+  }
+  console.log(`see inside (${which}): ${own.length} positions, ${same} compared with the CLI, largest difference ${worst.toExponential(2)}`);
+  assert.ok(worst < 2e-3, `probabilities differ from the CLI's by ${worst}`);
+}
 
 test('page: WebGPU adapter, GPU self-check, training and generation', { timeout: TRAIN_TIMEOUT_MS + 5 * 60_000 }, async () => {
   const { page, consoleLines, close } = await launch();
@@ -139,6 +182,13 @@ test('page: WebGPU adapter, GPU self-check, training and generation', { timeout:
       assert.ok(state.answer.length > 0, 'empty answer');
       assert.ok((await page.textContent('#answer')).trim().length > 0);
       assert.ok((await page.textContent('#answer-base')).trim().length > 0);
+
+      // See inside: both models read an answer; at each position the top 5 are in order, sum to at
+      // most 1, and match what the CLI computes for the same prompt, model and adapter on the CPU.
+      await page.click('#choices summary');
+      await checkChoices(page, 'tuned', ['--adapter', OUT]);
+      await page.selectOption('#choices-answer', 'base');
+      await checkChoices(page, 'base', []);
     } else {
       console.log('this build has no training engine: GPU self-check only');
     }
@@ -334,6 +384,113 @@ test('page: bad JSONL is refused with the line that is wrong', { timeout: 300_00
     assert.match(await page.textContent('#data-status'), /line 2: messages\[1\]\.role/);
     assert.match(await page.inputValue('#data'), /robot/);
   } finally {
+    await close();
+  }
+});
+
+test('page: one-step runs with and without a held-out set; the compare panel refuses bad sampling settings', { timeout: TRAIN_TIMEOUT_MS }, async (t) => {
+  // In English (the browser's language): "Done: 1 step", not "1 steps".
+  const { page, consoleLines, close } = await launch({ locale: 'en-US' });
+  const legend = () => page.$$eval('#chart .u-legend .u-label', (els) => els.map((e) => e.textContent));
+  const errors = () => page.evaluate(() => window.yushan.state.errors);
+  try {
+    await page.goto(`${pageUrl()}&steps=1&heldout=25`);
+    await page.waitForFunction(() => (window.yushan?.state.phase?.startsWith('ready') && window.yushan.state.uiReady) || window.yushan?.state.errors.length, null, { timeout: 120_000 });
+    if (await page.evaluate(() => window.yushan.state.phase) !== 'ready') {
+      t.skip('no training engine in this build');
+      return;
+    }
+    await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 60_000 });
+
+    await t.test('Held out 25%: the run has a held-out loss, in the stats and the chart', async () => {
+      await page.click('#train');
+      await page.waitForFunction(() => window.yushan.state.lastRun?.done || window.yushan.state.errors.length, null, { timeout: TRAIN_TIMEOUT_MS, polling: 200 });
+      assert.deepEqual(await errors(), []);
+      assert.match(await page.textContent('#train-status'), /^Done: 1 step, loss \d+\.\d{3} → \d+\.\d{3}$/);
+      const run = await page.evaluate(() => window.yushan.state.lastRun);
+      assert.equal(run.heldout, 2, '25% of 8 conversations');
+      assert.ok(Number.isFinite(run.points[0].heldout_loss), 'no held-out loss');
+      assert.equal(await page.textContent('#stat-eval'), run.points[0].heldout_loss.toFixed(3));
+      assert.equal(await page.textContent('#stat-eval-why'), '');
+      assert.deepEqual(await legend(), ['step', 'train', 'held-out']);
+    });
+
+    await t.test('a bad sampling setting is refused by name, never saved, and the answers stay', async () => {
+      await page.fill('#max-tokens', '4');
+      await page.click('#generate');
+      await page.waitForFunction(() => window.yushan.state.answers?.tuned || window.yushan.state.errors.length, null, { timeout: 120_000 });
+      const shown = () => page.evaluate(() => ({
+        base: document.getElementById('answer-base').textContent, tuned: document.getElementById('answer').textContent,
+        meta: document.getElementById('answer-meta').textContent, answers: JSON.stringify(window.yushan.state.answers),
+      }));
+      const before = await shown();
+      assert.ok(before.base && before.tuned, JSON.stringify(before));
+      // 2.5 tokens used to reach the engine (an empty answer, no word why).
+      await page.fill('#max-tokens', '2.5');
+      await page.press('#max-tokens', 'Tab');
+      assert.equal(await page.getAttribute('#max-tokens', 'aria-invalid'), 'true');
+      assert.equal(await page.textContent('#compare-status'), 'Max tokens cannot be 2.5: it must be a whole number from 1 to 256.');
+      await page.fill('#top-p', '0');
+      await page.press('#top-p', 'Tab');
+      await page.click('#generate');
+      const refused = 'Nothing was asked. top-p cannot be 0: it must be a number above 0 and at most 1. Max tokens cannot be 2.5: it must be a whole number from 1 to 256.';
+      assert.equal(await page.textContent('#compare-status'), refused);
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'top-p', 'the first bad setting is focused');
+      await page.waitForTimeout(300);
+      assert.deepEqual(await shown(), before, 'the answers shown changed');
+      assert.deepEqual(await errors(), []);
+      assert.equal(await page.isDisabled('#generate'), false);
+      await page.locator('#chat-panel').screenshot({ path: path.join(OUT, 'compare-refused.png') });
+      // In Chinese too.
+      await page.click('#lang-toggle');
+      assert.equal(await page.textContent('#compare-status'), '沒有發問。top-p不能是 0：要填大於 0、最多 1 的數。最多 token不能是 2.5：要填 1 到 256 的整數。');
+      await page.click('#lang-toggle');
+      // What the browser keeps is the last good values.
+      await page.evaluate(() => window.yushan.storeIdle());
+      const saved = await page.evaluate(async () => (await import('./web/store.js')).get('compare'));
+      assert.equal(saved['max-tokens'], '4');
+      assert.equal(saved['top-p'], '0.9');
+      // Good again: unflagged, and saved.
+      await page.fill('#top-p', '0.9');
+      await page.fill('#max-tokens', '5');
+      await page.press('#max-tokens', 'Tab');
+      assert.equal(await page.textContent('#compare-status'), '');
+      assert.equal(await page.getAttribute('#max-tokens', 'aria-invalid'), null);
+      await page.evaluate(() => window.yushan.storeIdle());
+      assert.equal((await page.evaluate(async () => (await import('./web/store.js')).get('compare')))['max-tokens'], '5');
+    });
+
+    await t.test('Held out automatic with 8 conversations: none, and the page says why', async () => {
+      await page.fill('#heldout', '');
+      await page.press('#heldout', 'Tab');
+      await page.click('#train');
+      await page.waitForFunction(() => (window.yushan.state.lastRun?.heldout === 0 && window.yushan.state.lastRun.done) || window.yushan.state.errors.length, null, { timeout: TRAIN_TIMEOUT_MS, polling: 200 });
+      assert.deepEqual(await errors(), []);
+      assert.match(await page.textContent('#train-status'), /^Done: 1 step,/);
+      const why = /^\(auto holds out 10% only from 20 conversations, and this run had 8; set Held out % above 0 to hold some out\)$/;
+      const check = async () => {
+        assert.equal(await page.textContent('#stat-eval'), 'none');
+        assert.match(await page.textContent('#stat-eval-why'), why);
+        assert.deepEqual(await legend(), ['step', 'train'], 'the legend offers a held-out line');
+      };
+      await check();
+      await page.locator('#train-panel').screenshot({ path: path.join(OUT, 'heldout-none.png') });
+      await page.click('#lang-toggle');
+      assert.equal(await page.textContent('#stat-eval'), '沒有');
+      assert.match(await page.textContent('#stat-eval-why'), /有 20 段以上的對話才留出 10%，這次只有 8 段/);
+      await page.click('#lang-toggle');
+      // The run kept in the browser says the same after a reload. (And a bad sampling setting an
+      // older page saved is not used: the form's default stands.)
+      await page.evaluate(() => window.yushan.storeIdle());
+      await page.evaluate(async () => (await import('./web/store.js')).set('compare', { 'max-tokens': '2.5', 'top-k': '7' }));
+      await page.reload();
+      await page.waitForFunction(() => window.yushan?.state.uiReady, null, { timeout: 60_000 });
+      await check();
+      assert.deepEqual(await page.evaluate(() => ['max-tokens', 'top-k'].map((id) => document.getElementById(id).value)), ['48', '7']);
+      assert.equal(await page.textContent('#compare-status'), '');
+    });
+  } finally {
+    await fsp.writeFile(path.join(OUT, 'console-one-step.txt'), consoleLines.map((l) => `[${l.where}:${l.type}] ${l.text}`).join('\n'));
     await close();
   }
 });

@@ -1,7 +1,8 @@
 // The fine-tuning studio as a teacher uses it, in headless Chromium: the conversation editor,
-// the token view (what carries the loss), JSONL import and export, persistence across a reload,
-// the interface language, and training settings in the URL (a bad one refused by name). No
-// training run here (the one short run of the suite is in page.test.mjs). Needs web/pkg/
+// the token view (what carries the loss, and drawn so), JSONL import and export, persistence
+// across a reload, the interface language, training settings in the URL (a bad one refused by
+// name), and the keyboard and screen-reader basics (a skip link, named fields, legible tokens).
+// No training run here (the one short run of the suite is in page.test.mjs). Needs web/pkg/
 // (scripts/build-web.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +28,38 @@ const tokens = (page) => page.$$eval('#token-view .tok', (els) => els.map((e) =>
 })));
 const join = (toks) => toks.map((t) => t.text).join('');
 
+// WCAG contrast of each element's text against the background it is drawn on: its own, or the
+// nearest opaque one behind it ([{text, cls, ratio}]). The page's colours are opaque.
+const contrasts = (page, selector) => page.$$eval(selector, (els) => {
+  const rgba = (css) => css.match(/[\d.]+/g).map(Number);
+  const lum = (css) => rgba(css).slice(0, 3)
+    .map((c) => { const v = c / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const bg = getComputedStyle(e).backgroundColor;
+      if ((rgba(bg)[3] ?? 1) > 0) return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return els.map((e) => {
+    const [a, b] = [lum(getComputedStyle(e).color), lum(background(e))].sort((x, y) => y - x);
+    return { text: e.textContent, cls: e.className, ratio: (a + 0.05) / (b + 0.05) };
+  });
+});
+
 const line = (messages) => JSON.stringify({ messages });
+
+// Waits for the token view of conversation 2 with template `tpl`, drawn from the conversation as
+// it is now, turn by turn: the view is redrawn a moment after each change, and a view drawn
+// before the last edit also holds 3952.
+const waitForView = (page, tpl) => page.waitForFunction((template) => {
+  const view = window.yushan.state.tokenView;
+  const roles = [...document.querySelectorAll('#token-view .tok')].map((e) => e.dataset.role).filter((r, i, all) => r !== all[i - 1]);
+  const { data } = window.yushan;
+  return view?.template === template && view.index === 1 && document.getElementById('token-view').textContent.includes('3952')
+    && roles.join() === data.conversations[data.selected].messages.map((m) => m.role).join();
+}, tpl, { timeout: 30_000 });
 
 test('studio: editor, token view, import/export, reload, language, URL settings', { timeout: 600_000 }, async (t) => {
   const { page, consoleLines, close } = await launch();
@@ -36,6 +68,34 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
     await page.goto(baseUrl);
     await waitReady(page);
     assert.match(await page.textContent('#privacy'), /不會上傳/);
+
+    await t.test('accessibility: a skip link first, the JSONL text named, separators legible', async () => {
+      // The first Tab reaches the skip link, shown only then; it lands in the training form.
+      const skip = page.locator('#skip-to-train');
+      assert.ok((await skip.boundingBox()).y < 0, 'the skip link shows before it has focus');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'skip-to-train', 'the skip link is not the first stop for Tab');
+      const box = await skip.boundingBox();
+      assert.ok(box.y >= 0 && box.height > 0, `the focused skip link is out of sight: ${JSON.stringify(box)}`);
+      assert.equal((await skip.innerText()).trim(), '跳到訓練');
+      await page.keyboard.press('Enter');
+      const landed = await page.evaluate(() => document.activeElement.id);
+      assert.ok(['train', 'steps'].includes(landed), `the skip link landed on #${landed}`);
+      assert.ok(await page.locator('#train-panel').evaluate((el) => el.getBoundingClientRect().top < innerHeight), 'the training form is not in view');
+      assert.doesNotMatch(await page.evaluate(() => location.href), /#/, 'the skip link wrote a #fragment into the address');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      // The raw JSONL textarea has a name (its details are closed: hidden elements included).
+      const raw = page.getByRole('textbox', { name: 'JSONL 文字（一行一段對話）', exact: true, includeHidden: true });
+      assert.equal(await raw.count(), 1, 'no textbox named like the JSONL text');
+      assert.equal(await raw.evaluate((el) => el.id), 'data');
+      // Every token of the view reads at 4.5:1 or better against its background: the ↵
+      // separators were 2.3:1. The legend's samples too.
+      const seps = await contrasts(page, '#token-view .tok.kind-separator');
+      assert.ok(seps.length > 0 && seps.every((s) => s.text === '↵'), JSON.stringify(seps));
+      const low = [...await contrasts(page, '#token-view .tok:not(.partial)'), ...await contrasts(page, '#token-legend .tok')]
+        .filter((s) => s.ratio < 4.5);
+      assert.deepEqual(low, [], 'tokens below 4.5:1');
+    });
 
     await t.test('edit a conversation: text, roles, add and reorder turns', async () => {
       await page.click('#conv-list .conv-item[data-index="1"]');
@@ -74,11 +134,7 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
     await t.test('the token view marks assistant tokens as carrying loss, role tags as not', async () => {
       const check = async (template) => {
         await page.selectOption('#template', template);
-        await page.waitForFunction(
-          (tpl) => window.yushan.state.tokenView?.template === tpl && window.yushan.state.tokenView.index === 1
-            && document.getElementById('token-view').textContent.includes('3952'),
-          template, { timeout: 30_000 },
-        );
+        await waitForView(page, template);
         const toks = await tokens(page);
         const lossToks = toks.filter((x) => x.loss);
         const endOfTurn = toks.filter((x) => x.kind === 'end_of_turn' && x.loss);
@@ -105,6 +161,37 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
       assert.equal(none.roleTags.length, 0);
       assert.equal(none.endOfTurn.length, 0);
       await check('plain');
+    });
+
+    await t.test('ChatML: the loss colours only on tokens that carry loss', async () => {
+      await page.selectOption('#template', 'chatml');
+      await waitForView(page, 'chatml');
+      // A token's colour: its fill. The legend's colours for "carries loss" are those of the
+      // assistant's content and of its end of turn.
+      const looks = (selector) => page.$$eval(selector, (els) => els.map((e) => {
+        const s = getComputedStyle(e);
+        return {
+          text: e.textContent, role: e.dataset.role, kind: [...e.classList].find((c) => c.startsWith('kind-'))?.slice(5),
+          loss: e.classList.contains('loss'), look: s.backgroundColor,
+        };
+      }));
+      const lossLooks = (await looks('#token-legend .tok.loss')).map((x) => x.look);
+      assert.equal(lossLooks.length, 2);
+      const toks = await looks('#token-view .tok');
+      const user = toks.filter((x) => x.role === 'user');
+      assert.ok(user.some((x) => x.text === '<|im_end|>'), 'the user turn has no <|im_end|>');
+      // The user's <|im_end|> was drawn in the end-of-turn orange of the legend.
+      const loud = user.filter((x) => lossLooks.includes(x.look));
+      assert.deepEqual(loud, [], 'user tokens drawn in a loss colour');
+      assert.ok(toks.filter((x) => x.role === 'system').every((x) => !lossLooks.includes(x.look)), 'system tokens drawn in a loss colour');
+      const content = toks.filter((x) => x.role === 'assistant' && x.kind === 'assistant');
+      assert.equal(join(content), '3952␣公尺。');
+      assert.ok(content.every((x) => x.loss && x.look === lossLooks[0]), 'the assistant content is not in the loss colour');
+      const end = toks.filter((x) => x.role === 'assistant' && x.kind === 'end_of_turn');
+      assert.ok(end.length === 1 && end[0].look === lossLooks[1], 'the assistant end of turn is not in the loss colour');
+      await page.locator('#tokens-panel').screenshot({ path: path.join(OUT, 'tokens-chatml-loss.png') });
+      await page.selectOption('#template', 'plain');
+      await page.waitForFunction(() => window.yushan.state.tokenView?.template === 'plain', null, { timeout: 30_000 });
     });
 
     await t.test('a conversation training would refuse is flagged and training says which', async () => {
@@ -256,6 +343,7 @@ test('studio: editor, token view, import/export, reload, language, URL settings'
       assert.equal(await page.textContent('#turns [data-turn="2"] select option:checked'), 'assistant');
       assert.match(await page.textContent('#token-summary'), /tokens, \d+ of them carry loss/);
       assert.equal(await page.getAttribute('#heldout', 'placeholder'), 'auto');
+      assert.equal(await page.getAttribute('#data', 'aria-label'), 'JSONL text (one conversation per line)');
       await page.screenshot({ path: path.join(OUT, 'studio-en.png'), fullPage: true });
       await page.reload();
       await waitReady(page);

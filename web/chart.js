@@ -1,5 +1,6 @@
 // The loss chart (uPlot, vendored in web/vendor/): training loss per step, held-out loss when
-// evaluated. Redrawn with the new labels when the interface language changes.
+// evaluated (a run that holds nothing out has no held-out line, nor one in the legend). Redrawn
+// with the new labels when the interface language changes.
 
 import uPlot from './vendor/uPlot.esm.js';
 import { onLangChange, t } from './i18n.js';
@@ -8,6 +9,8 @@ const HEIGHT = 260;
 let chart = null;
 let el = null;
 export const series = [[], [], []]; // step, train loss, held-out loss
+let withHeldout = false; // whether the held-out line (and its legend entry) is drawn
+const shown = () => (withHeldout ? series : series.slice(0, 2));
 
 function build() {
   chart?.destroy();
@@ -22,8 +25,15 @@ function build() {
       { label: t('chart.step') },
       { label: t('chart.train'), stroke: '#1d6f5f', width: 2, points: { show: true, size: 4 } },
       { label: t('chart.heldout'), stroke: '#c2572b', width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 5 } },
-    ],
-  }, series, el);
+    ].slice(0, withHeldout ? 3 : 2),
+  }, shown(), el);
+}
+
+// Whether the run shown has a held-out set (web/heldout.js).
+export function showHeldoutSeries(on) {
+  if (on === withHeldout) return;
+  withHeldout = on;
+  if (el) build();
 }
 
 export function makeChart(container) {
@@ -34,7 +44,7 @@ export function makeChart(container) {
 }
 
 function setData() {
-  chart.setData(series);
+  chart.setData(shown());
   const empty = document.getElementById('chart-empty');
   if (empty) empty.hidden = series[0].length > 0;
 }

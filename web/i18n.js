@@ -12,6 +12,9 @@ export function lang() {
   return document.documentElement.lang === 'en' ? 'en' : 'zh-Hant';
 }
 
+// "1 step", "2 steps": English counts take the plural but for one.
+const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 // Numbers in the message functions are formatted by the caller.
 const M = {
   'title': ['玉山 Yushan · 在瀏覽器裡微調語言模型', 'Yushan · fine-tune a language model in your browser'],
@@ -78,7 +81,7 @@ const M = {
   'import.reading': [(f) => `正在讀取 ${f}…`, (f) => `Reading ${f}…`],
   'import.done': [
     (n, f, before) => `已從 ${f} 匯入 ${n} 段對話（取代原本的 ${before} 段）。`,
-    (n, f, before) => `Imported ${n} conversations from ${f} (replacing the ${before} you had).`,
+    (n, f, before) => `Imported ${count(n, 'conversation')} from ${f} (replacing the ${before} you had).`,
   ],
   'import.refused': [
     (f, bad) => `${f} 沒有匯入：有 ${bad} 行格式錯誤。你的資料沒有變動。`,
@@ -90,10 +93,11 @@ const M = {
   ],
   'import.empty': [(f) => `${f} 裡沒有任何對話。你的資料沒有變動。`, (f) => `${f} holds no conversations. Your data is unchanged.`],
   'import.failed': [(f, m) => `無法讀取 ${f}：${m}。你的資料沒有變動。`, (f, m) => `Could not read ${f}: ${m}. Your data is unchanged.`],
-  'import.good': [(n) => `只匯入正確的 ${n} 段`, (n) => `Import the ${n} good rows only`],
+  'import.good': [(n) => `只匯入正確的 ${n} 段`, (n) => (n === 1 ? 'Import the 1 good row only' : `Import the ${n} good rows only`)],
   'import.undo': ['復原', 'Undo'],
   'import.undone': ['已復原匯入前的資料。', 'Back to the data you had before the import.'],
-  'data.applied': [(n) => `已套用：${n} 段對話。`, (n) => `Applied: ${n} conversations.`],
+  'data.applied': [(n) => `已套用：${n} 段對話。`, (n) => `Applied: ${count(n, 'conversation')}.`],
+  'data.raw.label': ['JSONL 文字（一行一段對話）', 'JSONL text (one conversation per line)'],
   'data.refused': [
     (bad) => `文字有 ${bad} 行錯誤，沒有套用；對話編輯器裡的資料沒有變動。`,
     (bad) => `${bad} bad line${bad === 1 ? '' : 's'}: nothing applied; the conversations in the editor are unchanged.`,
@@ -136,7 +140,7 @@ const M = {
   'train.progress': [(step, total) => `訓練中：第 ${step} / ${total} 步…`, (step, total) => `Training: step ${step} of ${total}…`],
   'train.done': [
     (steps, a, b) => `完成 ${steps} 步，損失 ${a} → ${b}`,
-    (steps, a, b) => `Done: ${steps} steps, loss ${a} → ${b}`,
+    (steps, a, b) => `Done: ${count(steps, 'step')}, loss ${a} → ${b}`,
   ],
   'train.stopped': [
     (steps, total, a, b) => `已結束：訓練了 ${steps} / ${total} 步，損失 ${a} → ${b}。轉接器已保留。`,
@@ -157,7 +161,7 @@ const M = {
   ],
   'adapters.run_name': [
     (when, steps, loss) => `${when} · ${steps} 步 · 損失 ${loss}`,
-    (when, steps, loss) => `${when} · ${steps} steps · loss ${loss}`,
+    (when, steps, loss) => `${when} · ${count(steps, 'step')} · loss ${loss}`,
   ],
   'train.paused': [
     (done, total) => `已暫停：${done} / ${total} 步。可以先比較答案或下載轉接器，再按「繼續」；按「結束」就停在這裡並保留轉接器。`,
@@ -177,6 +181,11 @@ const M = {
   'setting.heldout': ['驗證集 %', 'Held out %'],
   'setting.batch': ['批次大小', 'Batch'],
   'setting.dropout': ['LoRA dropout', 'LoRA dropout'],
+  // The compare panel's sampling settings (web/compare.js).
+  'setting.temperature': ['溫度', 'Temperature'],
+  'setting.top-k': ['top-k', 'top-k'],
+  'setting.top-p': ['top-p', 'top-p'],
+  'setting.max-tokens': ['最多 token', 'Max tokens'],
   'setting.range': [(name, v, range) => `${name}不能是 ${v}：要填${range}。`, (name, v, range) => `${name} cannot be ${v}: it must be ${range}.`],
   'setting.empty': [(name, v, range) => `${name}是空的：要填${range}。`, (name, v, range) => `${name} is empty: it must be ${range}.`],
   'setting.nan': [(name, v, range) => `${name}不是能用的數字：要填${range}。`, (name, v, range) => `${name} is not a number the page can use: it must be ${range}.`],
@@ -187,14 +196,15 @@ const M = {
   'range.whole': [(a, b) => ` ${a} 到 ${b} 的整數`, (a, b) => `a whole number from ${a} to ${b}`],
   'range.whole_from': [(a) => ` ${a} 以上的整數`, (a) => `a whole number, ${a} or more`],
   'range.number': [(a, b) => ` ${a} 到 ${b} 之間的數`, (a, b) => `a number from ${a} to ${b}`],
-  'range.above': [(a) => `大於 ${a} 的數（例如 0.0005）`, (a) => `a number above ${a} (such as 0.0005)`],
+  'range.above': [(a, ex) => `大於 ${a} 的數${ex ? `（例如 ${ex}）` : ''}`, (a, ex) => `a number above ${a}${ex ? ` (such as ${ex})` : ''}`],
+  'range.above_max': [(a, b) => `大於 ${a}、最多 ${b} 的數`, (a, b) => `a number above ${a} and at most ${b}`],
   'range.empty': [(a, b) => ` ${a} 到 ${b} 之間的數，或留空（自動）`, (a, b) => `a number from ${a} to ${b}, or nothing (automatic)`],
   'range.template': [(list) => ` ${list} 其中之一`, (list) => `one of ${list}`],
   'range.targets': [(list) => `以逗號分開的 ${list}`, (list) => `a comma-separated list of ${list}`],
   'range.thinking': [' true、false 或留空', 'true, false or nothing'],
   'train.last': [
     (when, steps, a, b) => `上次訓練（${when}）：${steps} 步，損失 ${a} → ${b}。它的轉接器存在下方清單，按「使用」就能再比較。`,
-    (when, steps, a, b) => `Last run (${when}): ${steps} steps, loss ${a} → ${b}. Its adapter is kept in the list below: press Use to compare with it again.`,
+    (when, steps, a, b) => `Last run (${when}): ${count(steps, 'step')}, loss ${a} → ${b}. Its adapter is kept in the list below: press Use to compare with it again.`,
   ],
   'train.last.unfinished': [
     (when, steps) => `上次訓練（${when}）在第 ${steps} 步中斷。`,
@@ -211,13 +221,27 @@ const M = {
   'share.select': ['請手動複製上面的連結。', 'Copy the link above by hand.'],
   'chart.train': ['訓練', 'train'],
   'chart.heldout': ['驗證', 'held-out'],
+  // A run without a held-out set (web/heldout.js); the automatic rule is the engine's.
+  'heldout.none': ['沒有', 'none'],
+  'heldout.none.auto': [
+    (n) => `（自動：有 20 段以上的對話才留出 10%，這次只有 ${n} 段；要看驗證損失，請把「驗證集 %」設成大於 0）`,
+    (n) => `(auto holds out 10% only from 20 conversations, and this run had ${n}; set Held out % above 0 to hold some out)`,
+  ],
+  'heldout.none.zero': ['（「驗證集 %」設為 0）', '(Held out % was 0)'],
+  'heldout.none.one': [(n) => `（只有 ${n} 段對話，留不出驗證集）`, (n) => `(${count(n, 'conversation')} cannot be split)`],
   'chart.step': ['步', 'step'],
   'chart.loss': ['損失', 'loss'],
   'compare.question': ['問題', 'Question'],
   'compare.waiting': ['等待中…', 'Waiting…'],
   'compare.untrained': ['還沒有微調：先在上面訓練，這裡才會出現微調後的回答。', 'Not fine-tuned yet: train above to see the fine-tuned answer here.'],
-  'compare.meta': [(n, s) => `${n} 個 token · ${s} 秒`, (n, s) => `${n} tokens · ${s} s`],
+  'compare.meta': [(n, s) => `${n} 個 token · ${s} 秒`, (n, s) => `${count(n, 'token')} · ${s} s`],
+  'compare.bad_settings': [(m) => `沒有發問。${m}`, (m) => `Nothing was asked. ${m}`],
   'compare.empty': ['（空白）', '(empty)'],
+  'choices.of_tuned': ['微調後的模型', 'the fine-tuned model'],
+  'choices.of_base': ['原始模型', 'the base model'],
+  'choices.working': ['兩個模型正在讀這個回答…', 'Both models are reading the answer…'],
+  'choices.read': [(who, n) => `兩個模型讀了${who}的回答：${n} 個 token（含結束記號）。`, (who, n) => `Both models read the answer of ${who}: ${n} tokens (with its end, if it had one).`],
+  'choices.failed': [(m) => `算不出機率：${m}`, (m) => `Could not compute the probabilities: ${m}`],
   'compare.failed': [(m) => `生成失敗：${m}`, (m) => `Generation failed: ${m}`],
 };
 

@@ -1,7 +1,8 @@
 // Yushan page: UI on the main thread; the wasm engine runs in web/worker.js.
 // Modules: rpc.js (worker calls), i18n.js (language), store.js (IndexedDB), data-panel.js
 // (conversation editor, import/export), token-view.js, settings.js (form <-> URL <-> store),
-// chart.js (loss chart), compare.js (base vs fine-tuned answers).
+// chart.js (loss chart), heldout.js (held-out loss, or why there is none), compare.js (base vs
+// fine-tuned answers); number-check.js checks the number settings of both forms.
 import { call, on, startWorker } from './rpc.js';
 import { lang, refresh, setLang, show, t } from './i18n.js';
 import * as store from './store.js';
@@ -14,6 +15,7 @@ import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
 import { initLessons, studioStepMeasured } from './lessons.js';
 import { initModelFolder, limitsText, showModelInfo } from './model-folder.js';
+import { showHeldout } from './heldout.js';
 
 const $ = (id) => document.getElementById(id);
 // The models the page ships: the options of the GPU panel's model choice (index.html). The page
@@ -178,7 +180,6 @@ function saveRun(now = false) {
 function showStats(ev) {
   $('stat-step').textContent = `${ev.step} / ${ev.total_steps}`;
   $('stat-loss').textContent = ev.loss.toFixed(3);
-  $('stat-eval').textContent = ev.heldout_loss != null ? ev.heldout_loss.toFixed(3) : '–';
   $('stat-tps').textContent = ev.tokens_per_s != null ? Math.round(ev.tokens_per_s).toString() : '–';
   $('stat-elapsed').textContent = ev.elapsed_ms == null ? '–' : `${(ev.elapsed_ms / 1000).toFixed(1)} s`;
   $('stat-left').textContent = timeLeft(ev);
@@ -211,6 +212,7 @@ function onStep(ev) {
   if (state.phase === 'training' && ev.step < ev.total_steps) show($('train-status'), () => t('train.progress', ev.step + 1, ev.total_steps), '');
   if (run) {
     run.points.push({ step: ev.step, total_steps: ev.total_steps, loss: ev.loss, heldout_loss: ev.heldout_loss ?? null, tokens_per_s: ev.tokens_per_s, elapsed_ms: ev.elapsed_ms });
+    showHeldout(run);
     saveRun();
   }
 }
@@ -234,13 +236,16 @@ async function train() {
     await call('setData', { jsonl });
     const opts = trainOptions();
     await call('configure', { options: opts });
+    // How many conversations this run holds out: with none, the page says why (web/heldout.js).
+    const held = await call('heldoutRows', { options: opts, count: data.conversations.length });
     // A new run: clear the chart (the first-loss timing keeps the page's first run).
     state.losses = [];
     state.stepMs = [];
     $('export').disabled = true;
     clearChart();
     $('chart-empty').hidden = true;
-    run = { settings: { ...state.settings }, options: opts, conversations: data.conversations.length, startedAt: Date.now(), points: [], done: false };
+    run = { settings: { ...state.settings }, options: opts, conversations: data.conversations.length, heldout: held.length, startedAt: Date.now(), points: [], done: false };
+    showHeldout(run);
     state.lastRun = run;
     saveRun(true);
     paused = false;
@@ -359,6 +364,7 @@ async function restoreLastRun() {
   state.lastRun = last;
   setPoints(last.points);
   showStats(last.points.at(-1));
+  showHeldout(last);
   const when = new Date(last.startedAt);
   const whenText = () => when.toLocaleString(lang() === 'en' ? 'en' : 'zh-TW', { dateStyle: 'short', timeStyle: 'short' });
   const a = last.points[0].loss.toFixed(3);
@@ -480,8 +486,17 @@ function initModelChoice() {
   });
 }
 
+// The skip link (the page's first stop for Tab) lands on Train, or on the first setting while
+// Train cannot be pressed; the address gets no #fragment (the settings link is made from it).
+function skipToTraining(ev) {
+  ev.preventDefault();
+  $('train-panel').scrollIntoView({ block: 'start' });
+  ($('train').disabled ? $('steps') : $('train')).focus({ preventScroll: true });
+}
+
 async function start() {
   refresh();
+  $('skip-to-train').addEventListener('click', skipToTraining);
   $('lang-toggle').addEventListener('click', () => {
     setLang(lang() === 'en' ? 'zh-Hant' : 'en');
     state.lang = lang();
@@ -522,6 +537,7 @@ async function start() {
       ensureModel: loadModel,
       isTrained: () => trained,
       setBusy: (busy) => { generating = busy; updateButtons(); },
+      isBusy: () => training || generating,
       fail,
     }),
   ]).then(() => {

@@ -5,7 +5,8 @@
 // in: it is never saved, linked or sent to the engine; the last good value stands in for it.
 
 import * as store from './store.js';
-import { lang, show, t } from './i18n.js';
+import { show, t } from './i18n.js';
+import { flags, inputProblems, numberProblem, numberRangeText, problemText, sentences } from './number-check.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,11 +15,10 @@ export const FIELDS = ['steps', 'lr', 'rank', 'alpha', 'targets', 'seed', 'templ
 // What each number setting takes: what the engine accepts (TrainOptions::spec in
 // crates/yushan-web/src/session.rs and the checks it runs) within the form's own min/max
 // (index.html). Checked here, before anything is sent, so that a value like 2.5 steps never
-// reaches the engine's deserializer. whole: a whole number; above: more than min, not equal;
-// empty: may be left empty (the held-out share: automatic).
+// reaches the engine's deserializer. The rules are those of web/number-check.js.
 const RULES = {
   steps: { whole: true, min: 1, max: 1000 },
-  lr: { above: true, min: 0, max: Infinity },
+  lr: { above: true, min: 0, max: Infinity, example: 0.0005 },
   rank: { whole: true, min: 1, max: 64 },
   alpha: { min: 1, max: 128 },
   seed: { whole: true, min: 0, max: Number.MAX_SAFE_INTEGER },
@@ -26,9 +26,6 @@ const RULES = {
   batch: { whole: true, min: 1, max: 64 },
   dropout: { min: 0, max: 0.5 },
 };
-// A number as an <input type=number> takes it (HTML's "valid floating-point number"): no 0x10,
-// no "5.", no Infinity; anything else would be emptied by the input.
-const NUMERIC = /^-?(\d+|\d*\.\d+)([eE][-+]?\d+)?$/;
 const TEMPLATES = ['plain', 'chatml', 'none', 'model'];
 // `enable_thinking` for the model's own template: '' leaves it undefined (the template's default).
 const THINKING = ['', 'true', 'false'];
@@ -37,9 +34,8 @@ let state = null;
 const listeners = [];
 // The settings last found good: what is saved, written into the link and trained with.
 let good = null;
-// Fields whose problem is shown. A field is flagged when its value is committed (change) or a
-// run is asked for, and unflagged as soon as it is good: typing 0.001 passes 0 and 0.0 quietly.
-const flagged = new Set();
+// The number fields whose problem is shown (flagged once committed or when Train is pressed).
+const flagged = flags(Object.keys(RULES));
 // Values of the link that were not used ([{field, value, kept}]), shown until the first change.
 let fromLink = [];
 // Whether the loaded model has its own chat template (null until its tokenizer is read), and
@@ -84,17 +80,6 @@ export function thinkingSetting() {
   return thinkingSwitch && $('template').value === 'model' && v !== '' ? v === 'true' : null;
 }
 
-// Why `raw` does not fit number setting `field` ('empty', 'nan' or 'range'), or null if it fits.
-function numberProblem(field, raw) {
-  const rule = RULES[field];
-  const v = String(raw).trim();
-  if (v === '') return rule.empty ? null : 'empty';
-  if (!NUMERIC.test(v)) return 'nan';
-  const n = Number(v);
-  if (!Number.isFinite(n) || (rule.whole && !Number.isInteger(n))) return 'range';
-  return (rule.above ? n > rule.min : n >= rule.min) && n <= rule.max ? null : 'range';
-}
-
 // A value from the URL or the store, or null when it does not fit the field.
 function sanitize(field, raw) {
   if (raw === null || raw === undefined) return null;
@@ -105,7 +90,7 @@ function sanitize(field, raw) {
     const list = v.split(',').map((x) => x.trim()).filter(Boolean);
     return list.length && list.every((x) => TARGETS.includes(x)) ? list.join(',') : null;
   }
-  if (RULES[field]) return numberProblem(field, v) === null ? v : null;
+  if (RULES[field]) return numberProblem(RULES[field], v) === null ? v : null;
   return null;
 }
 
@@ -114,44 +99,23 @@ function rangeText(field) {
   if (field === 'template') return t('range.template', TEMPLATES.join(', '));
   if (field === 'targets') return t('range.targets', TARGETS.join(', '));
   if (field === 'thinking') return t('range.thinking');
-  const { whole, above, min, max, empty } = RULES[field];
-  if (empty) return t('range.empty', min, max);
-  if (above) return t('range.above', min);
-  if (max === Number.MAX_SAFE_INTEGER) return t('range.whole_from', min);
-  return t(whole ? 'range.whole' : 'range.number', min, max);
+  return numberRangeText(RULES[field]);
 }
 
 // The problems of the form's number settings now: [{field, value, why}].
-function settingsProblems() {
-  const out = [];
-  for (const field of Object.keys(RULES)) {
-    const el = $(field);
-    // A number input holds '' for text it cannot read (1e309, 1..2): say so, not "empty".
-    const why = el.validity?.badInput ? 'nan' : numberProblem(field, el.value);
-    if (why) out.push({ field, value: el.value.trim(), why });
-  }
-  return out;
-}
+const settingsProblems = () => inputProblems(RULES);
 
 // One problem, in words: the setting's name as the form shows it, and what it takes.
-function problemText({ field, value, why }) {
-  return t(`setting.${why}`, t(`setting.${field}`), value, rangeText(field));
-}
-
-// Sentences one after another: Chinese runs them on, English puts a space between.
-const sentences = (list) => list.join(lang() === 'en' ? ' ' : '');
+const problemSentence = (p) => problemText(p, rangeText(p.field));
 
 // The settings line under the form: the link's values that were not used, then the flagged
 // problems; the flagged inputs are marked (aria-invalid, a red border).
 function showProblems(problems) {
-  const shown = problems.filter((p) => flagged.has(p.field));
-  for (const f of Object.keys(RULES)) {
-    if (shown.some((p) => p.field === f)) $(f).setAttribute('aria-invalid', 'true'); else $(f).removeAttribute('aria-invalid');
-  }
+  const shown = flagged.shown(problems);
   const link = fromLink.slice();
   show($('settings-status'), () => sentences([
     ...link.map(({ field, value, kept }) => t('setting.link', `${field}=${value}`, t(`setting.${field}`), rangeText(field), kept === '' ? t('heldout.auto') : kept)),
-    ...shown.map(problemText),
+    ...shown.map(problemSentence),
   ]), 'error');
 }
 
@@ -161,10 +125,10 @@ export function refuseSettings() {
   const problems = settingsProblems();
   state.settingsProblems = problems;
   if (!problems.length) return null;
-  for (const p of problems) flagged.add(p.field);
+  flagged.flag(problems);
   showProblems(problems);
   $(problems[0].field).focus();
-  return () => sentences(problems.map(problemText));
+  return () => sentences(problems.map(problemSentence));
 }
 
 function setField(field, value) {
@@ -195,8 +159,7 @@ function changed(ev) {
   const problems = settingsProblems();
   const bad = new Set(problems.map((p) => p.field));
   if (ev?.isTrusted) fromLink = []; // the user has moved on from the link (not the page's own change)
-  if (ev?.type === 'change' && bad.has(ev.target.id)) flagged.add(ev.target.id);
-  for (const f of flagged) if (!bad.has(f)) flagged.delete(f);
+  flagged.update(ev, problems);
   // A bad value is neither saved nor written into the link: the last good one stays in both.
   for (const f of FIELDS) if (!bad.has(f)) good[f] = s[f];
   state.settings = { ...good };

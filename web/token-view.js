@@ -3,6 +3,10 @@
 // (the assistant's content and its end of turn) are marked. The rendering and the mask come
 // from the engine (render_tokens in crates/yushan-web/src/studio.rs), i.e. from the same
 // encode_conversation that training uses.
+// A token's colour follows the loss mask, not its kind alone: the loss colours of the legend
+// (assistant content, end of turn) are only for tokens with `loss` (style.css). A user's or the
+// system's end of turn (ChatML's <|im_end|>) is of the end-of-turn kind but carries no loss: it is
+// drawn as scaffolding, like the role tags.
 
 import { call } from './rpc.js';
 import { data, onDataChange, selected } from './data-panel.js';
@@ -89,6 +93,7 @@ function draw(view) {
     span.textContent = visible(tok.text);
     span.title = t('token.title', tok.id, t(`kind.${tok.kind}`), tok.loss);
     span.dataset.id = tok.id;
+    span.dataset.role = tok.role; // whose turn (the tests check that no user token looks trained)
     frag.append(span);
     if (tok.text.endsWith('\n')) frag.append(document.createElement('br'));
   }

@@ -10,6 +10,7 @@
 //   setData, heldoutRows, configure, trainableParams, train,       a training run
 //     pause, loadAdapter, exportAdapter
 //   generate                                                       an answer, streamed
+//   nextTokens                                                     what a model expected at each answer position
 //   bench, lessonPlan, lesson                                      benchmark and lessons
 //   validateJsonl, checkConversations, viewTokenizer, renderTokens the data tools (no GPU)
 // Events: {event: 'step', step, gpu, gpuErrors} (train, bench), {event: 'lesson-step', arm,
@@ -181,9 +182,15 @@ const commands = {
     return true;
   },
 
-  // Streams the text so far as {event: 'text'} messages, then answers {text, tokens, stop, used_adapter}.
+  // Streams the text so far as {event: 'text'} messages, then answers {text, tokens, ids, stop, used_adapter}.
   async generate({ prompt, options }) {
     return (await loadEngine()).generate(prompt, options, (text) => post({ event: 'text', text }));
+  },
+
+  // What the base or fine-tuned model ({use_adapter, top}) expected at each position of an
+  // answer's ids: [{token: {id, text, p}, top: [{id, text, p}…]}…].
+  async nextTokens({ prompt, ids, options }) {
+    return (await loadEngine()).next_tokens(prompt, Uint32Array.from(ids), options);
   },
 
   // A benchmark shape of shared/BENCH.md ('S', 'M'): pushes each step with the GPU counters.
