@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
-use yushan_model::frozen::FrozenPrecision;
+use yushan_model::FrozenPrecision;
 use yushan_train::bench::{BenchShape, run};
 
 use crate::device::{self, Backend};

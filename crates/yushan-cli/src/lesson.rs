@@ -9,7 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_lessons::summary::{self, LessonSummary};
 use yushan_lessons::{Lesson, LessonSpec, run_lesson};
-use yushan_model::frozen::FrozenPrecision;
+use yushan_model::FrozenPrecision;
 use yushan_train::StepEvent;
 
 use crate::device::{self, Backend};

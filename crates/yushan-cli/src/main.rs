@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use device::Backend;
 use yushan_data::Template;
-use yushan_model::frozen::FrozenPrecision;
+use yushan_model::FrozenPrecision;
 use yushan_train::SamplingConfig;
 
 #[derive(Parser)]

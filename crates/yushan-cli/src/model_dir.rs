@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Template};
-use yushan_model::frozen::FrozenPrecision;
-use yushan_model::memory::{dtype_name, megabytes};
+use yushan_model::FrozenPrecision;
 use yushan_model::{LoraConfig, Model, ModelConfig};
+use yushan_model::{dtype_name, megabytes};
 
 use crate::{atomic, device};
 
@@ -99,7 +99,7 @@ pub fn set_enable_thinking(
     if template != Template::Model {
         anyhow::bail!("--enable-thinking applies to the model's own chat template (--template model)");
     }
-    let tokenizer = tokenizer.with_enable_thinking(enable)?;
+    let tokenizer = tokenizer.with_thinking(template, Some(enable))?;
     if !tokenizer.reads_enable_thinking() {
         eprintln!("note: this model's chat template does not read enable_thinking; --enable-thinking changes nothing");
     }

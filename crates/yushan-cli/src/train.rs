@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{ChatTokenizer, Conversation, DataError, JsonlErrors, Template, parse_jsonl_lenient};
-use yushan_model::frozen::FrozenPrecision;
-use yushan_model::memory::megabytes;
+use yushan_model::FrozenPrecision;
+use yushan_model::megabytes;
 use yushan_model::{LoraConfig, LoraTarget};
 use yushan_train::{FineTuneSpec, LossPlan, StepMemory, TrainConfig, TrainError, fitting_seq_len, prepare};
 
@@ -79,16 +79,6 @@ pub struct TrainArgs {
     eval_every: usize,
 }
 
-fn parse_targets(list: &str) -> Result<Vec<LoraTarget>> {
-    list.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|name| {
-            LoraTarget::parse(name)
-                .with_context(|| format!("unknown LoRA target `{name}` (expected q, k, v, o, gate, up or down)"))
-        })
-        .collect()
-}
-
 /// Characters the tokenizer cannot read train as `<|unk|>`, so the model never learns them:
 /// say which, and where the first one is, as the page's token view does.
 fn warn_unknown_chars(tokenizer: &ChatTokenizer, conversations: &[Conversation], lines: &[usize], file: &Path) {
@@ -131,7 +121,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             rank: args.rank,
             alpha: args.alpha,
             dropout: args.dropout,
-            targets: parse_targets(&args.targets)?,
+            targets: LoraTarget::parse_list(args.targets.split(',')).map_err(anyhow::Error::msg)?,
         })
     });
     let lora = lora.transpose()?;

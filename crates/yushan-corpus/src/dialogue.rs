@@ -19,9 +19,9 @@
 
 use yushan_rng::SplitMix64;
 
+use crate::document::{Document, capitalise};
 use crate::facts::{FACTS, Fact};
 use crate::forms::{questions_en, questions_zh, statements_en};
-use crate::prose::{Document, capitalise};
 use crate::questions::answer_sentence;
 
 /// Who speaks in a transcript: (the asker's tag, the answerer's tag). Many different pairs, so

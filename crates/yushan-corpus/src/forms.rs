@@ -8,8 +8,8 @@
 //! The question forms are many on purpose: a model pretrained on them answers a fact however it
 //! is asked. The lessons' paraphrase check (`PARAPHRASES_ZH`) asks in forms none of these is.
 
+use crate::document::capitalise;
 use crate::facts::{Fact, Kind, WORLD};
-use crate::prose::capitalise;
 
 /// Statements and questions of one kind of fact; the first of each is the canonical one (the
 /// lessons' question, the answer sentence of a transcript).

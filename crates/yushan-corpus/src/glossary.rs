@@ -22,8 +22,8 @@
 
 use yushan_rng::SplitMix64;
 
+use crate::document::{Document, capitalise};
 use crate::facts::{FACTS, Fact};
-use crate::prose::{Document, capitalise};
 
 /// Everyday phrases, English and Traditional Chinese.
 pub const PHRASES: &[(&str, &str)] = &[

@@ -7,6 +7,7 @@
 //! `tasks` makes the translation and editing tasks of the specialist and forgetting lessons.
 
 pub mod dialogue;
+pub mod document;
 pub mod facts;
 pub mod forms;
 pub mod glossary;
@@ -43,8 +44,9 @@ pub fn knowledge_corpus(seed: u64, repeats: CorpusRepeats) -> Vec<Document> {
     documents
 }
 
+pub use document::Document;
 pub use facts::{FACTS, Fact, Kind, Scope};
-pub use prose::{Document, generate_corpus, sentences};
+pub use prose::{generate_corpus, sentences};
 pub use questions::{
     QuestionItem, answer_sentence, question_en, question_for, shortcut_lesson, shortcut_paraphrases, transfer_lesson,
 };

@@ -3,23 +3,10 @@
 
 use yushan_rng::SplitMix64;
 
+use crate::document::Document;
 use crate::facts::{FACTS, Fact};
 use crate::forms;
 use crate::glossary::{glossed_en, glossed_zh};
-
-/// A short text of a few sentences, all in one language.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Document {
-    pub text: String,
-    /// Indexes into `FACTS` of the facts it states, in order.
-    pub facts: Vec<usize>,
-}
-
-/// "the Pacific Ocean" → "The Pacific Ocean".
-pub(crate) fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
 
 /// Every sentence form of one fact: Chinese ones first, then English ones. Each kind's forms
 /// (`forms`), the first of them once more with the name glossed in the other language, as

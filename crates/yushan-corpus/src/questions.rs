@@ -2,10 +2,10 @@
 
 use yushan_rng::SplitMix64;
 
+use crate::document::capitalise;
 use crate::facts::{FACTS, Fact, Kind};
 use crate::forms::{paraphrases_zh, questions_en, questions_zh, statements_zh};
 use crate::glossary::bare_name;
-use crate::prose::capitalise;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuestionItem {

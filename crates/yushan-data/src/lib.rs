@@ -13,6 +13,7 @@ pub mod encode;
 pub mod error;
 pub mod jinja;
 pub mod jsonl;
+pub mod specials;
 pub mod split;
 pub mod template;
 pub mod tokenizer;

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{Message, Role};
-use crate::tokenizer::{END_OF_TEXT, IM_END, IM_START};
+use crate::specials::{END_OF_TEXT, IM_END, IM_START};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -14,17 +14,7 @@ use crate::DataError;
 use crate::jinja::JinjaTemplate;
 use crate::template::Template;
 
-pub const PAD: &str = "<|pad|>";
-pub const UNK: &str = "<|unk|>";
-/// Document boundary.
-pub const END_OF_TEXT: &str = "<|endoftext|>";
-/// End of an assistant turn in the plain template.
-pub const END_OF_TURN: &str = "<|eot|>";
-pub const IM_START: &str = "<|im_start|>";
-pub const IM_END: &str = "<|im_end|>";
-
-/// Special tokens every tokenizer we build has, at these ids (0..6).
-pub const SPECIAL_TOKENS: [&str; 6] = [PAD, UNK, END_OF_TEXT, END_OF_TURN, IM_START, IM_END];
+pub use crate::specials::{END_OF_TEXT, END_OF_TURN, IM_END, IM_START, PAD, SPECIAL_TOKENS, UNK};
 
 /// The chat-template variable that switches Qwen3's thinking on or off.
 const ENABLE_THINKING: &str = "enable_thinking";
@@ -145,6 +135,15 @@ impl ChatTokenizer {
     /// empty think block before the answer).
     pub fn with_enable_thinking(self, enable: bool) -> Result<Self, DataError> {
         self.with_template_variable(ENABLE_THINKING, serde_json::Value::Bool(enable))
+    }
+
+    /// `enable_thinking` as a run sets it (`None`: left undefined, as transformers does): it
+    /// reaches the model's own template only; the other templates have no such variable.
+    pub fn with_thinking(self, template: Template, enable: Option<bool>) -> Result<Self, DataError> {
+        match (template, enable) {
+            (Template::Model, Some(on)) => self.with_enable_thinking(on),
+            _ => Ok(self),
+        }
     }
 
     /// Whether the model's chat template reads `enable_thinking` (others ignore it).

@@ -159,20 +159,6 @@ impl ModelConfig {
         }
     }
 
-    /// Reads our own `config.json` (it has an `architecture` field) or a Hugging Face one (it
-    /// has `model_type`; see [`crate::hf`]).
-    pub fn from_json(text: &str) -> Result<Self, crate::ModelError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| crate::ModelError::Config(format!("config.json: {e}")))?;
-        let config: Self = if value.get("architecture").is_none() && value.get("model_type").is_some() {
-            crate::hf::config_from_hf(&value)?
-        } else {
-            serde_json::from_value(value).map_err(|e| crate::ModelError::Config(format!("config.json: {e}")))?
-        };
-        config.validate()?;
-        Ok(config)
-    }
-
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("config serialises")
     }

@@ -1,29 +1,22 @@
 //! Decoder-only transformers (GPT-2 and Llama/Qwen style) with LoRA adapters, in burn.
 //! Model code has no backend parameter: burn's `Device` picks wgpu, the CPU or autodiff.
 
-pub mod attention;
-pub mod checkpoint;
 pub mod config;
-pub mod dense;
-pub mod frozen;
-pub mod gelu;
-pub mod hf;
-pub mod lora;
+mod io;
+mod layers;
 pub mod memory;
-pub mod mlp;
 pub mod model;
-pub mod norm;
-pub mod peft;
-mod peft_targets;
-pub mod positions;
-pub use yushan_rng as rng;
-pub mod weights;
+mod ops;
 
-pub use checkpoint::{INDEX_FILE, Layout, ShardIndex, WEIGHTS_FILE};
 pub use config::{Architecture, ModelConfig, RopeScaling};
-pub use lora::{LoraConfig, LoraTarget};
-pub use memory::WeightEstimate;
+pub use io::checkpoint::{INDEX_FILE, Layout, ShardIndex, WEIGHTS_FILE};
+pub use io::peft::parse_peft_config;
+pub use io::weights::describe;
+pub use layers::lora::{LoraConfig, LoraTarget};
+pub use memory::{WeightEstimate, dtype_name, megabytes};
 pub use model::{KvCache, Model};
+pub use ops::frozen::{FrozenPrecision, frozen_matmul};
+pub use ops::gelu::gelu_tanh;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {

@@ -3,15 +3,15 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Device, FloatDType, Int, Tensor};
 
-use crate::attention::{Attention, LayerCache};
 use crate::config::{Architecture, ModelConfig};
-use crate::dense::{Dense, cast_frozen, random_param};
-use crate::frozen::frozen_matmul;
-use crate::lora::{LoraConfig, LoraTarget};
-use crate::mlp::Mlp;
-use crate::norm::Norm;
-use crate::positions::Positions;
-use crate::rng::SplitMix64;
+use crate::layers::attention::{Attention, LayerCache};
+use crate::layers::dense::{Dense, cast_frozen, random_param};
+use crate::layers::lora::{LoraConfig, LoraTarget};
+use crate::layers::mlp::Mlp;
+use crate::layers::norm::Norm;
+use crate::layers::positions::Positions;
+use crate::ops::frozen::frozen_matmul;
+use yushan_rng::SplitMix64;
 
 #[derive(Module, Debug)]
 pub struct Block {

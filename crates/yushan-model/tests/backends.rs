@@ -7,8 +7,8 @@ mod common;
 use burn::module::Param;
 use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use common::*;
-use yushan_model::rng::SplitMix64;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
+use yushan_rng::SplitMix64;
 
 /// The wgpu device, opened once per test process (a second `init` is refused).
 fn wgpu() -> Device {

@@ -6,8 +6,8 @@ mod common;
 
 use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use common::*;
-use yushan_model::frozen::frozen_matmul;
-use yushan_model::rng::SplitMix64;
+use yushan_model::frozen_matmul;
+use yushan_rng::SplitMix64;
 
 const ROWS: [usize; 2] = [3, 37];
 const D_IN: usize = 70;

@@ -8,8 +8,8 @@ use burn::tensor::Device;
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use yushan_model::peft::parse_peft_config;
-use yushan_model::weights::describe;
+use yushan_model::describe;
+use yushan_model::parse_peft_config;
 use yushan_model::{Model, ModelConfig};
 
 const CONFIG: &str = include_str!("../../../models/default/config.json");

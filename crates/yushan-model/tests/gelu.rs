@@ -6,8 +6,8 @@ mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use common::*;
-use yushan_model::gelu::gelu_tanh;
-use yushan_model::rng::SplitMix64;
+use yushan_model::gelu_tanh;
+use yushan_rng::SplitMix64;
 
 const SHAPE: [usize; 3] = [3, 17, 29];
 

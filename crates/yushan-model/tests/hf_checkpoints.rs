@@ -12,8 +12,8 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::{llama, qwen2, qwen3};
 use common::{max_abs, max_abs_diff, randomise_adapters, values};
 use safetensors::{Dtype, tensor::TensorView};
-use yushan_model::rng::SplitMix64;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
+use yushan_rng::SplitMix64;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Precision {

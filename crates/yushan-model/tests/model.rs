@@ -5,8 +5,8 @@ mod common;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 use common::*;
-use yushan_model::rng::SplitMix64;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
+use yushan_rng::SplitMix64;
 
 fn cpu() -> Device {
     Device::flex()
@@ -145,7 +145,7 @@ fn safetensors_round_trip_gives_identical_outputs() {
         let loaded = Model::from_safetensors(&config, &bytes, &device).unwrap();
         let tokens = random_tokens(&config, 1, 8, 42, &device);
         assert_eq!(values(model.forward(tokens.clone())), values(loaded.forward(tokens)));
-        let names = yushan_model::weights::describe(&bytes).unwrap();
+        let names = yushan_model::describe(&bytes).unwrap();
         assert_eq!(names["model.layers.1.self_attn.k_proj.weight"], vec![config.num_kv_heads * config.head_dim(), 16]);
     }
 }
@@ -164,7 +164,7 @@ fn peft_adapter_round_trip_gives_identical_outputs() {
     assert_eq!(cfg["task_type"], "CAUSAL_LM");
     assert_eq!(cfg["r"], 4);
     assert_eq!(cfg["target_modules"], serde_json::json!(["q_proj", "v_proj", "up_proj"]));
-    let names = yushan_model::weights::describe(&bytes).unwrap();
+    let names = yushan_model::describe(&bytes).unwrap();
     assert_eq!(names["base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"], vec![4, 16]);
     assert_eq!(names["base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"], vec![8, 4]);
     assert_eq!(names["base_model.model.model.layers.1.mlp.up_proj.lora_B.weight"], vec![24, 4]);

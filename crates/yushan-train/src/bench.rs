@@ -5,8 +5,8 @@ use burn::tensor::{Device, FloatDType};
 use serde::Serialize;
 use web_time::Instant;
 use yushan_data::Batch;
-use yushan_model::rng::SplitMix64;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
+use yushan_rng::SplitMix64;
 
 use crate::{TrainConfig, TrainError, Trainer};
 
@@ -128,7 +128,7 @@ pub async fn run(
         tokens_per_s: (shape.batch * shape.seq) as f64 / (median_step_ms / 1e3),
         first_loss: losses[0],
         last_loss: *losses.last().expect("at least two steps"),
-        matrix_dtype: yushan_model::memory::dtype_name(matrix_dtype).to_string(),
+        matrix_dtype: yushan_model::dtype_name(matrix_dtype).to_string(),
         model_bytes,
         reserved_bytes: in_use().map(|u| u.bytes_reserved),
     })

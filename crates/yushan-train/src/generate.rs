@@ -4,7 +4,7 @@
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use yushan_model::Model;
-use yushan_model::rng::SplitMix64;
+use yushan_rng::SplitMix64;
 
 use crate::TrainError;
 

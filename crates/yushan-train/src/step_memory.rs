@@ -3,7 +3,7 @@
 //! instead of aborting on a failed allocation.
 
 use yushan_model::ModelConfig;
-use yushan_model::memory::megabytes;
+use yushan_model::megabytes;
 
 use crate::LossPlan;
 

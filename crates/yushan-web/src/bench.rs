@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 use web_time::Instant;
-use yushan_model::frozen::FrozenPrecision;
+use yushan_model::FrozenPrecision;
 use yushan_train::bench::{BenchShape, run};
 
 use crate::{gpu_device, to_js};

@@ -8,16 +8,15 @@ use burn::module::Module;
 use burn::tensor::FloatDType;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
-use yushan_data::{ChatTokenizer, Conversation, Template, encode_conversation, parse_jsonl};
-use yushan_model::frozen::FrozenPrecision;
-use yushan_model::memory::dtype_name;
+use yushan_data::{ChatTokenizer, Conversation, Template, parse_jsonl};
+use yushan_model::FrozenPrecision;
+use yushan_model::dtype_name;
 use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
 use yushan_train::{
     FineTuneSpec, SamplingConfig, StepEvent, StepMemory, TrainConfig, Trainer, answer, fitting_seq_len,
     next_token_choices, prepare, question_prompt,
 };
 
-use crate::studio::with_thinking;
 use crate::{gpu_device, to_js};
 
 #[derive(Default)]
@@ -149,11 +148,7 @@ impl TrainOptions {
         let lora = if self.lora_r == 0 {
             None
         } else {
-            let targets = self
-                .targets
-                .iter()
-                .map(|t| LoraTarget::parse(t).ok_or_else(|| format!("unknown LoRA target {t:?}")))
-                .collect::<Result<Vec<_>, _>>()?;
+            let targets = LoraTarget::parse_list(self.targets.iter().map(String::as_str))?;
             Some(LoraConfig { dropout: self.lora_dropout, ..LoraConfig::new(self.lora_r, self.lora_alpha, &targets) })
         };
         let spec = FineTuneSpec {
@@ -362,7 +357,7 @@ fn new_trainer() -> Result<Trainer, JsError> {
             return Err(JsError::new("no training data: call set_data first"));
         }
         let template = Template::parse(&s.options.template).unwrap_or(Template::Plain);
-        let tokenizer = &with_thinking(tokenizer, template, s.options.enable_thinking).map_err(err)?;
+        let tokenizer = &tokenizer.with_thinking(template, s.options.enable_thinking).map_err(err)?;
         let fitting = fitting_seq_len(&s.conversations, template, tokenizer, base.config.max_seq_len, 16);
         let spec = s.options.spec(fitting, s.conversations.len()).map_err(|e| JsError::new(&e))?;
         // A batch too large for one GPU buffer is refused with its figure, not left to fail in WebGPU.
@@ -413,7 +408,7 @@ fn answering_model(use_adapter: bool) -> Result<(Model, bool, ChatTokenizer, Tem
     with(|s| {
         let tokenizer = s.tokenizer.clone().ok_or_else(|| JsError::new("no model loaded: call load_model first"))?;
         let template = Template::parse(&s.options.template).unwrap_or(Template::Plain);
-        let tokenizer = with_thinking(tokenizer, template, s.options.enable_thinking).map_err(err)?;
+        let tokenizer = tokenizer.with_thinking(template, s.options.enable_thinking).map_err(err)?;
         match (&s.trainer, &s.loaded, use_adapter) {
             (Some(trainer), _, true) if trainer.steps_done() > 0 => {
                 Ok((trainer.model().clone().valid(), true, tokenizer, template))

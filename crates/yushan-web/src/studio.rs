@@ -233,19 +233,6 @@ pub fn read_tokenizer(
     Ok(tokenizer)
 }
 
-/// `tokenizer` with `enable_thinking` set for the model's own template. `None`, and the other
-/// templates, leave it undefined, as transformers does.
-pub fn with_thinking(
-    tokenizer: ChatTokenizer,
-    template: Template,
-    enable_thinking: Option<bool>,
-) -> Result<ChatTokenizer, String> {
-    match (template, enable_thinking) {
-        (Template::Model, Some(on)) => tokenizer.with_enable_thinking(on).map_err(|e| e.to_string()),
-        _ => Ok(tokenizer),
-    }
-}
-
 /// The tokenizer the token view uses (the model's `tokenizer.json`, and its
 /// `tokenizer_config.json` and `chat_template.jinja` if it has them). Returns
 /// `{vocab_size, chat_template, thinking_switch}`: `chat_template` when the model has its own
@@ -295,7 +282,7 @@ pub fn render_tokens(
         match enable_thinking {
             None => token_view(&conversation, index, template, tokenizer),
             Some(_) => {
-                let tokenizer = with_thinking(tokenizer.clone(), template, enable_thinking).map_err(js_err)?;
+                let tokenizer = tokenizer.clone().with_thinking(template, enable_thinking).map_err(js_err)?;
                 token_view(&conversation, index, template, &tokenizer)
             }
         }
@@ -332,7 +319,7 @@ mod tests {
         let history = [Message::new(Role::User, "你好")];
         let prompt =
             |tok: &ChatTokenizer, template| tok.decode(&yushan_data::encode_prompt(&history, template, tok).unwrap());
-        let off = with_thinking(tok.clone(), Template::Model, Some(false)).unwrap();
+        let off = tok.clone().with_thinking(Template::Model, Some(false)).unwrap();
         assert!(
             prompt(&off, Template::Model).ends_with("assistant\n<think>\n\n</think>\n\n"),
             "{}",
@@ -341,12 +328,12 @@ mod tests {
         for (template, setting) in
             [(Template::Model, None), (Template::Model, Some(true)), (Template::ChatMl, Some(false))]
         {
-            let same = with_thinking(tok.clone(), template, setting).unwrap();
+            let same = tok.clone().with_thinking(template, setting).unwrap();
             assert!(!prompt(&same, template).contains("<think>"), "{template:?} {setting:?}");
         }
         // A model without a template of its own cannot take the setting for it.
-        assert!(with_thinking(tokenizer(), Template::Model, Some(false)).is_err());
-        assert!(with_thinking(tokenizer(), Template::Plain, Some(false)).is_ok());
+        assert!(tokenizer().with_thinking(Template::Model, Some(false)).is_err());
+        assert!(tokenizer().with_thinking(Template::Plain, Some(false)).is_ok());
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use burn::module::Param;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use yushan_model::rng::SplitMix64;
 use yushan_model::{LoraTarget, Model, ModelConfig};
+use yushan_rng::SplitMix64;
 
 pub fn tiny_llama() -> ModelConfig {
     // Grouped-query attention (4 query heads share 2 kv heads), q/k/v bias like Qwen2.

@@ -3,12 +3,12 @@
 use burn::module::{Module, Param, ParamId};
 use burn::tensor::{Device, FloatDType, Shape, Tensor, TensorData};
 
-use crate::frozen::frozen_matmul;
-use crate::lora::{LoraAdapter, LoraConfig};
-use crate::rng::SplitMix64;
+use crate::layers::lora::{LoraAdapter, LoraConfig};
+use crate::ops::frozen::frozen_matmul;
+use yushan_rng::SplitMix64;
 
 /// `y = x · W + b (+ LoRA)`, with W stored as [in, out] (transposed from Hugging Face's [out, in]);
-/// a frozen W may be stored in f16 (see [`crate::frozen`]).
+/// a frozen W may be stored in f16 (see [`crate::ops::frozen`]).
 #[derive(Module, Debug)]
 pub struct Dense {
     pub weight: Param<Tensor<2>>,

@@ -7,6 +7,23 @@ use serde_json::Value;
 use crate::ModelError;
 use crate::config::{ModelConfig, RopeScaling};
 
+// Reading a config.json lives here, not in config.rs, so config.rs does not depend on this file.
+impl ModelConfig {
+    /// Reads our own `config.json` (it has an `architecture` field) or a Hugging Face one (it
+    /// has `model_type`; read here).
+    pub fn from_json(text: &str) -> Result<Self, crate::ModelError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| crate::ModelError::Config(format!("config.json: {e}")))?;
+        let config: Self = if value.get("architecture").is_none() && value.get("model_type").is_some() {
+            config_from_hf(&value)?
+        } else {
+            serde_json::from_value(value).map_err(|e| crate::ModelError::Config(format!("config.json: {e}")))?
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
 /// The `model_type`s we can load.
 pub const SUPPORTED_MODEL_TYPES: [&str; 4] = ["gpt2", "llama", "qwen2", "qwen3"];
 

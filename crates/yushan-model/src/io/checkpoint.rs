@@ -12,9 +12,9 @@ use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
 use crate::config::Architecture;
-use crate::dense::Dense;
+use crate::layers::dense::Dense;
+use crate::layers::norm::Norm;
 use crate::model::Model;
-use crate::norm::Norm;
 use crate::{ModelConfig, ModelError};
 
 /// The weights of an unsharded checkpoint.

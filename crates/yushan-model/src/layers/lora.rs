@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Architecture, ModelConfig};
-use crate::rng::SplitMix64;
+use yushan_rng::SplitMix64;
 
 /// The projections an adapter can attach to; names follow Hugging Face / PEFT module names
 /// (the short names of the CLI and the page, `q`, `gate`…, are read too).
@@ -48,6 +48,19 @@ impl LoraTarget {
     pub fn parse(name: &str) -> Option<Self> {
         let short = name.trim().trim_end_matches("_proj");
         Self::ALL.into_iter().find(|t| t.module_name().trim_end_matches("_proj") == short)
+    }
+
+    /// A list of names (a comma-separated flag, a form's choices), blanks skipped; an unknown
+    /// name is refused by name.
+    pub fn parse_list<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Vec<Self>, String> {
+        names
+            .into_iter()
+            .filter(|name| !name.trim().is_empty())
+            .map(|name| {
+                Self::parse(name)
+                    .ok_or_else(|| format!("unknown LoRA target `{name}` (expected q, k, v, o, gate, up or down)"))
+            })
+            .collect()
     }
 }
 

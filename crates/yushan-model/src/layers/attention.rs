@@ -5,10 +5,10 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
 use crate::config::{Architecture, ModelConfig};
-use crate::dense::Dense;
-use crate::norm::Norm;
-use crate::positions::Positions;
-use crate::rng::SplitMix64;
+use crate::layers::dense::Dense;
+use crate::layers::norm::Norm;
+use crate::layers::positions::Positions;
+use yushan_rng::SplitMix64;
 
 #[derive(Module, Debug)]
 pub struct Attention {

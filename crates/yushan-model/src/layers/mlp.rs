@@ -5,9 +5,9 @@ use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 
 use crate::config::{Architecture, ModelConfig};
-use crate::dense::Dense;
-use crate::gelu::gelu_tanh;
-use crate::rng::SplitMix64;
+use crate::layers::dense::Dense;
+use crate::ops::gelu::gelu_tanh;
+use yushan_rng::SplitMix64;
 
 #[derive(Module, Debug)]
 pub struct Mlp {

@@ -15,12 +15,12 @@ use burn::tensor::{Tensor, TensorData};
 use serde_json::json;
 
 use crate::ModelError;
-use crate::checkpoint::{parse, read_tensor, transposed};
 use crate::config::ModelConfig;
-use crate::lora::{LoraAdapter, LoraConfig};
+use crate::io::checkpoint::{parse, read_tensor, transposed};
+use crate::io::peft_targets::{Naming, PeftModule, Selection, TargetModules, modules};
+use crate::io::weights::{read_values, serialize};
+use crate::layers::lora::{LoraAdapter, LoraConfig};
 use crate::model::Model;
-use crate::peft_targets::{Naming, PeftModule, Selection, TargetModules, modules};
-use crate::weights::{read_values, serialize};
 
 const PEFT_PREFIX: &str = "base_model.model.";
 const ADAPTER_FILE: &str = "adapter_model.safetensors";

@@ -1,6 +1,6 @@
 //! Writing model weights as safetensors with our names (Hugging Face's for Llama/Qwen), and the
-//! helpers the checkpoint and adapter code share. Reading is in [`crate::checkpoint`], adapters
-//! in [`crate::peft`].
+//! helpers the checkpoint and adapter code share. Reading is in [`crate::io::checkpoint`], adapters
+//! in [`crate::io::peft`].
 //!
 //! Projections are stored as Hugging Face writes `nn.Linear` weights, [out, in]; in memory we
 //! keep [in, out] so the forward pass is a plain `x · W`.
@@ -11,11 +11,9 @@ use burn::tensor::Tensor;
 use safetensors::{Dtype, tensor::TensorView};
 
 use crate::ModelError;
-use crate::checkpoint::{Layout, ParamRef, Transform, entries, parse};
-use crate::lora::LoraTarget;
+use crate::io::checkpoint::{Layout, ParamRef, Transform, entries, parse};
+use crate::layers::lora::LoraTarget;
 use crate::model::Model;
-
-pub use crate::peft::parse_peft_config;
 
 /// Hugging Face module path of a projection (`model.layers.3.self_attn.q_proj`).
 pub fn projection_path(layer: usize, target: LoraTarget) -> String {

@@ -13,8 +13,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::config::{Architecture, ModelConfig};
-use crate::lora::LoraTarget;
-use crate::weights::projection_path;
+use crate::io::weights::projection_path;
+use crate::layers::lora::LoraTarget;
 
 /// How PEFT names the modules of a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
