@@ -312,10 +312,21 @@ test('page: opens on the knowledge model with the 最 pairs; the toy model is on
     const prompt = await page.inputValue('#prompt');
     assert.ok(!pairs.includes(prompt), `the default question ${prompt} is a training question`);
 
-    // Two steps: the first loss point and the step time a visitor on this GPU gets.
+    // The first screen says what the model knows, shows the GPU in one line (its details folded
+    // away) and offers the run above the fold, with what to expect on this software GPU.
+    assert.match(await page.textContent('#start-model'), /415 條事實/);
+    assert.match(await page.textContent('#start-gpu'), /swiftshader.*軟體/);
+    assert.equal(await page.isVisible('#adapter-name'), false, 'the GPU details are not folded away');
+    const fold = page.viewportSize().height;
+    const button = await page.locator('#quick-train').boundingBox();
+    assert.ok(button && button.y + button.height <= fold, `the Train-the-example button is below the fold (${button?.y} of ${fold})`);
+
+    // Two steps, from the first screen's button: the first loss point and the step time a
+    // visitor on this GPU gets.
     if (state.capabilities?.training) {
       await page.fill('#steps', '2');
-      await page.click('#train');
+      assert.match(await page.textContent('#quick-time'), /^2 步。這是軟體 GPU/);
+      await page.click('#quick-train');
       await page.waitForFunction(() => ['trained', 'error'].includes(window.yushan.state.phase), null, { timeout: TRAIN_TIMEOUT_MS, polling: 500 });
       state = await page.evaluate(() => window.yushan.state);
       assert.deepEqual(state.errors, [], 'errors while training');
@@ -323,6 +334,10 @@ test('page: opens on the knowledge model with the 最 pairs; the toy model is on
       assert.ok(state.losses.every((p) => Number.isFinite(p.loss)));
       console.log(`models/knowledge: first loss point ${(state.firstLossAtMs / 1000).toFixed(1)} s after page start; steps ${state.stepMs.map((ms) => ms.toFixed(0)).join(', ')} ms; model load ${state.timings.modelLoadMs?.toFixed(0)} ms`);
       assert.equal((await page.textContent('#stat-left')).trim(), '0 s');
+      // The first screen now says how long its run takes here, from the step just measured.
+      const second = state.stepMs[1];
+      assert.match(await page.textContent('#quick-time'), /^2 步，在這台機器上約 \d+ (秒|分鐘)（每步約 \d+ (秒|分鐘|ms)）。$/);
+      console.log(`first screen after the run: ${await page.textContent('#quick-time')} (second step ${second.toFixed(0)} ms)`);
       // The run ends once its adapter is kept in the browser.
       await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 120_000 });
     }

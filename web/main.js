@@ -14,6 +14,7 @@ import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
 import { initLessons, studioStepMeasured } from './lessons.js';
+import { gpuShown, initQuickStart, modelShown, stepMeasured } from './quick-start.js';
 import { initModelFolder, limitsText, showModelInfo } from './model-folder.js';
 import { showHeldout } from './heldout.js';
 
@@ -79,6 +80,7 @@ function updateButtons() {
   $('stop').disabled = generating || stopRequested;
   $('resume').disabled = generating;
   $('generate').disabled = !engine || !modelReady || training || generating;
+  $('quick-train').disabled = $('train').disabled || !modelReady;
 }
 
 // --- model files ----------------------------------------------------------------------------------
@@ -123,6 +125,7 @@ async function loadModel() {
       updateButtons();
       showTrainable();
       showModelInfo(state.model);
+      modelShown(state.model);
       return info;
     })();
     modelLoaded.catch(() => { modelLoaded = null; });
@@ -312,6 +315,7 @@ async function finishRun() {
   // The lessons estimate their time from this GPU's step on the same model (the first compiles).
   const steps = state.stepMs.slice(1);
   if (modelSource.read === modelFile && steps.length) studioStepMeasured(modelSource.name, median(steps));
+  if (steps.length) stepMeasured(modelSource.name, median(steps));
   if (run.options.lora_r > 0 && trained) {
     // Keep the adapter in this browser, so a reload or a closed tab does not lose it.
     const name = t('adapters.run_name', new Date(run.startedAt).toLocaleString(), done, last);
@@ -389,6 +393,7 @@ function showAdapter({ adapter, browserAdapter }) {
   show($('adapter-kind'), () => (software ? t('gpu.software') : t('gpu.hardware', adapter.device_type)));
   $('software-note').hidden = !software;
   $('gpu-info').hidden = false;
+  gpuShown(detail || name, software);
 }
 
 async function startGpu() {
@@ -523,6 +528,7 @@ async function start() {
   const contextLength = modelFile('config.json', 'text').then((text) => JSON.parse(text).max_seq_len);
   const ui = Promise.all([
     initSettings(state),
+    initQuickStart(),
     initDataPanel(state),
     initAdapters(state, {
       ensureModel: loadModel,
