@@ -8,9 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Template};
-use yushan_model::FrozenPrecision;
-use yushan_model::{LoraConfig, Model, ModelConfig};
-use yushan_model::{dtype_name, megabytes};
+use yushan_model::{FrozenPrecision, LoraConfig, Model, ModelConfig, dtype_name, megabytes};
 
 use crate::{atomic, device};
 

@@ -11,8 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{
     Batch, ChatTokenizer, build_char_tokenizer, pack_text_batches, parse_jsonl_lenient, train_bpe_tokenizer,
 };
-use yushan_model::FrozenPrecision;
-use yushan_model::{Model, ModelConfig};
+use yushan_model::{FrozenPrecision, Model, ModelConfig};
 use yushan_train::{TrainConfig, Trainer};
 
 use crate::device::{self, Backend};

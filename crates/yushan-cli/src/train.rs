@@ -8,9 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{ChatTokenizer, Conversation, DataError, JsonlErrors, Template, parse_jsonl_lenient};
-use yushan_model::FrozenPrecision;
-use yushan_model::megabytes;
-use yushan_model::{LoraConfig, LoraTarget};
+use yushan_model::{FrozenPrecision, LoraConfig, LoraTarget, megabytes};
 use yushan_train::{FineTuneSpec, LossPlan, StepMemory, TrainConfig, TrainError, fitting_seq_len, prepare};
 
 use crate::device::{self, Backend};

@@ -8,9 +8,7 @@ use burn::tensor::Device;
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use yushan_model::describe;
-use yushan_model::parse_peft_config;
-use yushan_model::{Model, ModelConfig};
+use yushan_model::{Model, ModelConfig, describe, parse_peft_config};
 
 const CONFIG: &str = include_str!("../../../models/default/config.json");
 

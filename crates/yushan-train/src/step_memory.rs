@@ -2,8 +2,7 @@
 //! allocated, so a front end can refuse a batch that cannot fit with the figure and the limit
 //! instead of aborting on a failed allocation.
 
-use yushan_model::ModelConfig;
-use yushan_model::megabytes;
+use yushan_model::{ModelConfig, megabytes};
 
 use crate::LossPlan;
 

@@ -12,8 +12,7 @@ use burn::tensor::FloatDType;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
-use yushan_model::{INDEX_FILE, Model, ModelConfig, ModelError, ShardIndex, WEIGHTS_FILE};
-use yushan_model::{dtype_name, megabytes};
+use yushan_model::{INDEX_FILE, Model, ModelConfig, ModelError, ShardIndex, WEIGHTS_FILE, dtype_name, megabytes};
 
 use crate::to_js;
 

@@ -9,9 +9,7 @@ use burn::tensor::FloatDType;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use yushan_data::{ChatTokenizer, Conversation, Template, parse_jsonl};
-use yushan_model::FrozenPrecision;
-use yushan_model::dtype_name;
-use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
+use yushan_model::{FrozenPrecision, LoraConfig, LoraTarget, Model, ModelConfig, dtype_name};
 use yushan_train::{
     FineTuneSpec, SamplingConfig, StepEvent, StepMemory, TrainConfig, Trainer, answer, fitting_seq_len,
     next_token_choices, prepare, question_prompt,
