@@ -7,9 +7,10 @@
 // the forgetting lesson a second chart: task A's held-out share over B's steps, one series per arm. Needs web/pkg/ (scripts/build-web.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { GPU_ERROR, OUT, foreignRequests, launch, serveRepo } from './harness.mjs';
+import { GPU_ERROR, OUT, ROOT, foreignRequests, launch, serveRepo } from './harness.mjs';
 
 let baseUrl;
 serveRepo((url) => { baseUrl = url; });
@@ -43,11 +44,16 @@ const ARMS = {
   specialists: ['untuned', 'translator', 'editor', 'generalist'],
   forgetting: ['untuned', 'task-a', 'sequential', 'replay', 'self-replay'],
 };
+// The results computed beforehand that the page shows (scripts/precompute-lessons.sh).
+const SHIPPED = Object.fromEntries(Object.keys(ARMS).map((id) => [id, JSON.parse(fs.readFileSync(path.join(ROOT, `lessons/results/${id}.json`), 'utf8'))]));
 // A word of the first trained arm's name in the chart's legend (in the page's language then).
 const LEGEND = {
   shortcut: '從隨機權重訓練', 'role-tags': 'with role tags', 'lora-vs-full': 'LoRA', transfer: 'LoRA on English pairs',
   specialists: 'translator (translation only)', forgetting: 'task A: editing',
 };
+
+// A part of lesson `id`'s card (`.lesson-results`, `.lesson-answers`, …) while it shows a live run's result.
+const live = (id, part) => `#lesson-${id} .lesson-outcome[data-source="live"] ${part}`;
 
 const lessonUrl = (id, extra = '', questions = QUESTIONS) => `${baseUrl}?lesson-spec=${encodeURIComponent(JSON.stringify(REDUCED[id]))}&lesson-questions=${questions}${extra}`;
 
@@ -91,7 +97,7 @@ async function checkTables(page, id, s) {
 
   // The figures: one column per arm; shares in [0, 1]; a loss and a parameter count for each
   // arm that trains, none for one that does not.
-  const cells = await page.$$eval('#lesson-results td[data-value]', (tds) => tds.map((td) => ({ ...td.dataset, text: td.textContent })));
+  const cells = await page.$$eval(`${live(id, '.lesson-results')} td[data-value]`, (tds) => tds.map((td) => ({ ...td.dataset, text: td.textContent })));
   for (const { key, steps } of s.plan) {
     const mine = cells.filter((c) => c.arm === key);
     const shares = mine.filter((c) => c.kind === 'share');
@@ -111,14 +117,14 @@ async function checkTables(page, id, s) {
       assert.ok(count > 0, `${key}: trainable params`);
     }
   }
-  const headers = await page.$$eval('#lesson-results thead th.arm', (ths) => ths.length);
+  const headers = await page.$$eval(`${live(id, '.lesson-results')} thead th.arm`, (ths) => ths.length);
   assert.equal(headers, ARMS[id].length);
 
   // The answers: one row per question asked, each arm's answer marked ✓ or ✗ (the shortcut
   // lesson also asks its held-out facts in other phrasings: as many again).
   const asked = id === 'shortcut' ? 2 * QUESTIONS : QUESTIONS;
   assert.equal(s.result.questions, asked);
-  const rows = await page.$$eval('#lesson-answers tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  const rows = await page.$$eval(`${live(id, '.lesson-answers')} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
   assert.equal(rows.length, asked);
   for (const row of rows) {
     assert.equal(row.length, 2 + ARMS[id].length);
@@ -136,9 +142,9 @@ async function checkTaskLesson(page, id, s, { arms, rows, firstWords }) {
   assert.ok((await page.locator('#lesson-chart .u-legend').textContent()).includes(LEGEND[id]));
 
   // One column per arm, coloured as its loss curve is (by its place in the plan).
-  const heads = await page.$$eval('#lesson-results thead th.arm', (ths) => ths.map((th) => th.className));
+  const heads = await page.$$eval(`${live(id, '.lesson-results')} thead th.arm`, (ths) => ths.map((th) => th.className));
   assert.deepEqual(heads, arms.map((key) => `arm arm-${s.plan.findIndex((p) => p.key === key)}`));
-  const cells = await page.$$eval('#lesson-results td[data-value]', (tds) => tds.map((td) => ({ ...td.dataset, text: td.textContent })));
+  const cells = await page.$$eval(`${live(id, '.lesson-results')} td[data-value]`, (tds) => tds.map((td) => ({ ...td.dataset, text: td.textContent })));
   for (const key of arms) {
     const mine = cells.filter((c) => c.arm === key);
     const shares = mine.filter((c) => c.kind === 'share');
@@ -153,7 +159,7 @@ async function checkTaskLesson(page, id, s, { arms, rows, firstWords }) {
   }
 
   // The answers: the rows asked, each arm's answer marked ✓ (exactly the expected text) or ✗.
-  const table = await page.$$eval('#lesson-answers tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  const table = await page.$$eval(`${live(id, '.lesson-answers')} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
   assert.equal(table.length, rows);
   for (const [i, row] of table.entries()) {
     assert.equal(row.length, 2 + arms.length);
@@ -163,8 +169,8 @@ async function checkTaskLesson(page, id, s, { arms, rows, firstWords }) {
   assert.equal(s.result.summary.seed, s.spec.seed);
 }
 
-// The figure `key` of each arm, by arm.
-const figures = async (page, key) => Object.fromEntries(await page.$$eval(`#lesson-results tr[data-metric="${key}"] td[data-value]`,
+// The figure `key` of each arm in the live result of lesson `id`, by arm.
+const figures = async (page, id, key) => Object.fromEntries(await page.$$eval(`${live(id, '.lesson-results')} tr[data-metric="${key}"] td[data-value]`,
   (tds) => tds.map((td) => [td.dataset.arm, Number(td.dataset.value)])));
 
 test('lessons: each runs with one click on reduced settings', { timeout: 2_400_000 }, async (t) => {
@@ -175,7 +181,7 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
     await open(page, lessonUrl('shortcut', '&lesson-seed=3'));
     const studioModel = await page.evaluate(() => window.yushan.state.model?.name ?? null);
 
-    await t.test('the panel lists the lessons with their findings, data links and seed', async () => {
+    await t.test('the panel lists the lessons with their questions, data links and seed', async () => {
       // lesson= was not in the URL: the panel starts closed; open it.
       assert.equal(await page.isVisible('#lesson-list'), false);
       await page.click('#lessons-details > summary');
@@ -212,14 +218,31 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
       assert.equal(s.spec.scratch_steps, REDUCED.shortcut.scratch_steps);
       assert.deepEqual(s.plan, [{ key: 'untuned', steps: null }, { key: 'scratch', steps: 1 }, { key: 'lora', steps: 1 }]);
       // The control's figures: right, and right and stopped, like every arm's.
-      const rightAndStops = await figures(page, 'right_and_stops');
+      const rightAndStops = await figures(page, 'shortcut', 'right_and_stops');
       assert.deepEqual(Object.keys(rightAndStops), ARMS.shortcut);
       await checkTables(page, 'shortcut', s);
-      const note = await page.$eval('#lesson-notes [data-note="pretrained_completes"]', (p) => Number(p.dataset.value));
+      const note = await page.$eval(`${live('shortcut', '.lesson-notes')} [data-note="pretrained_completes"]`, (p) => Number(p.dataset.value));
       assert.ok(note >= 0 && note <= 1);
       assert.match(page.url(), /[?&]lesson=shortcut(&|$)/);
       assert.match(page.url(), /[?&]lesson-seed=3(&|$)/);
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-shortcut.png') });
+
+      // The live result took the place of the one computed beforehand, says so, and either can be
+      // brought back; the run's progress shows with the live one only.
+      const card = '#lesson-shortcut';
+      const untunedFirst = async () => Number(await page.$eval(`${card} .lesson-results td[data-arm="untuned"]`, (td) => td.dataset.value));
+      assert.match(await page.textContent(`${card} .lesson-source`), /在這台機器上跑的結果（種子 3，網址的縮減設定）/);
+      assert.equal(await untunedFirst(), s.result.summary.arms[0].metrics[0].value);
+      assert.equal(await page.isVisible(`${card} #lesson-run`), true);
+      await page.click(`${card} .lesson-toggle`);
+      assert.equal(await page.getAttribute(`${card} .lesson-outcome`, 'data-source'), 'shipped');
+      assert.equal(await page.textContent(`${card} .lesson-command`), SHIPPED.shortcut.made_with);
+      assert.equal(await untunedFirst(), SHIPPED.shortcut.summary.arms[0].metrics[0].value);
+      assert.equal(await page.isVisible('#lesson-run'), false);
+      await page.click(`${card} .lesson-toggle`);
+      assert.equal(await page.getAttribute(`${card} .lesson-outcome`, 'data-source'), 'live');
+      assert.equal(await untunedFirst(), s.result.summary.arms[0].metrics[0].value);
+      assert.equal(await page.isVisible('#lesson-run'), true);
       // The run measured this machine's step and answer: every lesson's time is estimated from them.
       const { stepMs, answerMs } = s.timings.at(-1);
       assert.ok(stepMs > 0 && answerMs > 0, `measured ${stepMs} ms a step, ${answerMs} ms an answer`);
@@ -238,7 +261,7 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
       assert.equal(s.spec.seed, 0);
       assert.match(page.url(), /[?&]lesson=role-tags(&|$)/);
       await checkTables(page, 'role-tags', s);
-      assert.match(await page.textContent('#lesson-check'), /stops right after its answer/);
+      assert.match(await page.textContent(live('role-tags', '.lesson-check')), /stops right after its answer/);
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-role-tags-en.png') });
     });
 
@@ -247,16 +270,16 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
       const s = await runLesson(page, 'lora-vs-full');
       assert.equal(s.spec.seed, 1);
       await checkTables(page, 'lora-vs-full', s);
-      const trainable = await figures(page, 'trainable_params');
+      const trainable = await figures(page, 'lora-vs-full', 'trainable_params');
       assert.ok(trainable.full >= 20 * trainable.lora, `trainable: ${JSON.stringify(trainable)}`);
-      const memory = await figures(page, 'memory');
+      const memory = await figures(page, 'lora-vs-full', 'memory');
       assert.ok(memory.full > 3 * memory.lora, `memory: ${JSON.stringify(memory)}`);
-      assert.ok(Object.values(await figures(page, 'median_step_ms')).every((ms) => ms > 0));
-      assert.match(await page.textContent('#lesson-results [data-metric="memory"] td[data-arm="full"]'), /^\d+\.\d\d MB$/);
-      const completes = await figures(page, 'completes');
+      assert.ok(Object.values(await figures(page, 'lora-vs-full', 'median_step_ms')).every((ms) => ms > 0));
+      assert.match(await page.textContent(`${live('lora-vs-full', '.lesson-results')} [data-metric="memory"] td[data-arm="full"]`), /^\d+\.\d\d MB$/);
+      const completes = await figures(page, 'lora-vs-full', 'completes');
       assert.deepEqual(Object.keys(completes), ['untuned', 'lora', 'full']);
-      assert.equal(completes.untuned, Number(await page.$eval('#lesson-notes [data-note="pretrained_completes"]', (p) => p.dataset.value)));
-      assert.ok(Number(await page.$eval('#lesson-notes [data-note="pretrained_completes"]', (p) => p.dataset.value)) >= 0);
+      assert.equal(completes.untuned, Number(await page.$eval(`${live('lora-vs-full', '.lesson-notes')} [data-note="pretrained_completes"]`, (p) => p.dataset.value)));
+      assert.ok(Number(await page.$eval(`${live('lora-vs-full', '.lesson-notes')} [data-note="pretrained_completes"]`, (p) => p.dataset.value)) >= 0);
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-lora-vs-full.png') });
     });
 
@@ -266,8 +289,8 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
       await checkTables(page, 'transfer', s);
       assert.deepEqual(s.plan, [{ key: 'untuned', steps: null }, { key: 'english', steps: 1 }, { key: 'chinese', steps: 1 }]);
       assert.match(await page.textContent('#lesson-run-title'), /no fine-tuning \(not trained\)/);
-      assert.match(await page.textContent('#lesson-check'), /Chinese or English name/);
-      assert.equal(Object.keys(await figures(page, 'chinese_share')).length, 3);
+      assert.match(await page.textContent(live('transfer', '.lesson-check')), /Chinese or English name/);
+      assert.equal(Object.keys(await figures(page, 'transfer', 'chinese_share')).length, 3);
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-transfer.png') });
     });
 
@@ -284,12 +307,12 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
       const words = [...Array(n).fill('Translate into Chinese: the'), ...Array(n).fill('Fix the measure word: '), ...Array(n).fill('Translate into Chinese: Which')];
       await checkTaskLesson(page, 'specialists', s, { arms: ARMS.specialists, rows: 3 * n, firstWords: words });
       for (const task of ['translate', 'edit', 'composite']) {
-        assert.equal(Object.keys(await figures(page, `${task}_exact`)).length, 4, task);
-        assert.equal(Object.keys(await figures(page, `${task}_similarity`)).length, 4, task);
+        assert.equal(Object.keys(await figures(page, 'specialists', `${task}_exact`)).length, 4, task);
+        assert.equal(Object.keys(await figures(page, 'specialists', `${task}_similarity`)).length, 4, task);
       }
-      assert.deepEqual(await figures(page, 'train_pairs'), { untuned: 0, translator: 70, editor: 70, generalist: 140 });
-      assert.match(await page.textContent('#lesson-check'), /exactly the expected text/);
-      assert.equal(await page.locator('#lesson-curve .uplot').count(), 0, 'no curves in this lesson');
+      assert.deepEqual(await figures(page, 'specialists', 'train_pairs'), { untuned: 0, translator: 70, editor: 70, generalist: 140 });
+      assert.match(await page.textContent(live('specialists', '.lesson-check')), /exactly the expected text/);
+      assert.equal(await page.locator(`${live('specialists', '.lesson-curve')} .uplot`).count(), 0, 'no curves in this lesson');
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-specialists-en.png') });
       console.log(`specialists subtest: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     });
@@ -304,15 +327,15 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
       // The control, then the three ways of training B.
       const arms = ['untuned', ...ARMS.forgetting.slice(2)];
       await checkTaskLesson(page, 'forgetting', s, { arms, rows: TASK_QUESTIONS, firstWords: Array(TASK_QUESTIONS).fill('Fix the measure word: ') });
-      const replayed = await figures(page, 'replayed');
+      const replayed = await figures(page, 'forgetting', 'replayed');
       assert.equal(replayed.sequential, 0);
       assert.equal(replayed.replay, 2, 'round(0.03 / 0.97 × 70) of A\'s stored pairs');
       assert.ok(replayed['self-replay'] <= 2, `self-written: ${replayed['self-replay']}`);
-      const notes = Object.fromEntries(await page.$$eval('#lesson-notes [data-note]', (ps) => ps.map((p) => [p.dataset.note, Number(p.dataset.value)])));
+      const notes = Object.fromEntries(await page.$$eval(`${live('forgetting', '.lesson-notes')} [data-note]`, (ps) => ps.map((p) => [p.dataset.note, Number(p.dataset.value)])));
       assert.deepEqual(Object.keys(notes), ['a_after_a_exact', 'b_after_a_exact', 'self_written']);
       assert.ok(notes.a_after_a_exact >= 0 && notes.a_after_a_exact <= 1 && notes.b_after_a_exact >= 0 && notes.b_after_a_exact <= 1);
       assert.equal(notes.self_written, replayed['self-replay']);
-      assert.equal(await page.locator('#lesson-notes .lesson-examples li').count(), notes.self_written, 'the examples it wrote are listed');
+      assert.equal(await page.locator(`${live('forgetting', '.lesson-notes')} .lesson-examples li`).count(), notes.self_written, 'the examples it wrote are listed');
 
       // The curve of A while B trains: one series per arm, from B's step 0 (right after A) to its last.
       const curves = s.result.summary.curves;
@@ -322,20 +345,20 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
         assert.equal(c.points[0][1], notes.a_after_a_exact, `${c.key} starts where A left off`);
         assert.ok(c.points.every(([, v]) => v >= 0 && v <= 1), c.key);
       }
-      assert.ok(await page.isVisible('#lesson-curve'));
-      assert.equal(await page.locator('#lesson-curve .uplot').count(), 1, 'the curve chart is drawn');
-      const legend = await page.$$eval('#lesson-curve .u-legend .u-series', (trs) => trs.map((tr) => tr.textContent));
+      assert.ok(await page.isVisible(live('forgetting', '.lesson-curve')));
+      assert.equal(await page.locator(`${live('forgetting', '.lesson-curve')} .uplot`).count(), 1, 'the curve chart is drawn');
+      const legend = await page.$$eval(`${live('forgetting', '.lesson-curve')} .u-legend .u-series`, (trs) => trs.map((tr) => tr.textContent));
       assert.equal(legend.length, arms.length, legend.join(' | '));
       assert.ok(legend[1].includes('B alone (sequential)') && legend[3].includes('self-replay'), legend.join(' | '));
       // Each arm's curve in the colour of its loss curve.
       const strokes = async (box) => page.$$eval(`${box} .u-legend .u-series .u-marker`, (ms) => ms.map((m) => getComputedStyle(m).borderColor));
-      assert.deepEqual((await strokes('#lesson-curve')).slice(1), (await strokes('#lesson-chart')).slice(2));
+      assert.deepEqual((await strokes(live('forgetting', '.lesson-curve'))).slice(1), (await strokes('#lesson-chart')).slice(2));
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-forgetting-en.png') });
       // The other language redraws the tables, the notes and the curve.
       await page.click('#lang-toggle');
-      assert.match(await page.textContent('#lesson-curve'), /任務 A/);
-      assert.match(await page.textContent('#lesson-results'), /只學 B/);
-      assert.equal(await page.locator('#lesson-curve .uplot').count(), 1);
+      assert.match(await page.textContent(live('forgetting', '.lesson-curve')), /任務 A/);
+      assert.match(await page.textContent(live('forgetting', '.lesson-results')), /只學 B/);
+      assert.equal(await page.locator(`${live('forgetting', '.lesson-curve')} .uplot`).count(), 1);
       await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, 'lessons-forgetting-zh.png') });
       await page.click('#lang-toggle');
       console.log(`forgetting subtest: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
@@ -394,3 +417,91 @@ test('lessons: each runs with one click on reduced settings', { timeout: 2_400_0
     await close();
   }
 });
+
+// No training: each card shows at once the result computed beforehand by the command line
+// (lessons/results/NAME.json), with the file's own figures, labelled with the command that made
+// it, the finding stated against the control arm, and the live run beside it. A file that does
+// not load, or is not the lesson's, leaves the card with its question and the live run.
+const byArmValue = (a, b) => `${a.arm} ${a.value} ${a.kind}`.localeCompare(`${b.arm} ${b.value} ${b.kind}`);
+test('lessons: every card shows its result computed beforehand at once', { timeout: 300_000 }, async (t) => {
+  const { page, consoleLines, close } = await launch();
+  const ids = Object.keys(ARMS);
+  const cardOf = (id) => `#lesson-${id}`;
+  const shown = (id) => page.evaluate((sel) => {
+    const box = document.querySelector(`${sel} .lesson-outcome`);
+    const cells = [...box.querySelectorAll('.lesson-results td[data-value]')].map((td) => ({ ...td.dataset, text: td.textContent }));
+    return {
+      source: box.dataset.source, label: box.querySelector('.lesson-source')?.textContent, command: box.querySelector('.lesson-command')?.textContent,
+      finding: box.querySelector('.lesson-finding')?.textContent ?? null, question: document.querySelector(`${sel} .lesson-question`).textContent,
+      cells, heads: box.querySelectorAll('.lesson-results thead th.arm').length, rows: box.querySelectorAll('.lesson-answers tbody tr').length,
+      notes: [...box.querySelectorAll('[data-note]')].map((p) => [p.dataset.note, Number(p.dataset.value)]),
+      curve: box.querySelectorAll('.lesson-curve .uplot').length,
+      run: document.querySelector(`${sel} .lesson-actions .lesson-run`)?.textContent, time: document.querySelector(`${sel} .lesson-actions .time`)?.textContent,
+    };
+  }, cardOf(id));
+  try {
+    await t.test('each of the six, with the file\'s figures, its command and a live run beside it', async () => {
+      const t0 = Date.now();
+      await page.goto(`${baseUrl}?lesson=shortcut`);
+      await page.waitForFunction((n) => document.querySelectorAll('.lesson-outcome[data-source="shipped"]').length === n, ids.length, { timeout: 15_000 });
+      const ms = Date.now() - t0;
+      console.log(`the results computed beforehand: all ${ids.length} shown ${(ms / 1000).toFixed(1)} s after the page was asked for`);
+      for (const lang of ['zh-Hant', 'en']) {
+        if (lang === 'en') await page.click('#lang-toggle');
+        for (const id of ids) {
+          const file = SHIPPED[id];
+          const v = await shown(id);
+          assert.equal(v.source, 'shipped', id);
+          assert.ok(v.label.startsWith(lang === 'en' ? 'Computed beforehand with the command line on a CPU (seed 0, the lesson\'s full settings)'
+            : '事先用命令列在 CPU 上算好（種子 0，這一課的完整設定）'), `${id}: ${v.label}`);
+          assert.equal(v.command, file.made_with);
+          assert.match(v.question, /[？?]/, `${id}: the card asks its question`);
+          assert.equal(v.run, lang === 'en' ? 'Run it live here' : '在這台機器上跑一次');
+          assert.ok(v.time, `${id}: the time estimate beside the button`);
+          // Every figure of every arm is the file's; a share shows as a percentage.
+          const figures = file.summary.arms.flatMap((a) => a.metrics.map((m) => ({ arm: a.key, key: m.key, kind: m.kind, value: String(m.value) })));
+          assert.deepEqual(v.cells.map(({ arm, kind, value }) => ({ arm, kind, value })).sort(byArmValue), figures.map(({ arm, kind, value }) => ({ arm, kind, value })).sort(byArmValue), id);
+          const untuned = file.summary.arms.find((a) => a.key === 'untuned');
+          const first = v.cells.find((c) => c.arm === 'untuned');
+          assert.equal(Number(first.value), untuned.metrics[0].value, `${id}: the untuned arm's first figure`);
+          if (first.kind === 'share') assert.equal(first.text, `${(untuned.metrics[0].value * 100).toFixed(1)}%`);
+          assert.equal(v.heads, file.summary.arms.length);
+          assert.equal(v.rows, file.summary.rows.length);
+          assert.deepEqual(v.notes, file.summary.notes.map((n) => [n.key, n.value]));
+          assert.equal(v.curve, file.summary.curves?.length ? 1 : 0, `${id}: the curve chart`);
+          // The finding names the control and quotes the figures (each one found in the file: no '–').
+          assert.ok(v.finding, `${id}: a finding beside the result`);
+          assert.match(v.finding, lang === 'en' ? /untuned/i : /不微調/);
+          assert.ok(!v.finding.includes('–'), `${id}: a figure of the finding is not in the file: ${v.finding}`);
+          const quoted = untuned.metrics.map((m) => (m.kind === 'share' ? `${(m.value * 100).toFixed(1)}%` : null)).filter(Boolean);
+          assert.ok(quoted.some((q) => v.finding.includes(q)), `${id}: the finding quotes the untuned arm (${quoted}): ${v.finding}`);
+        }
+        await page.locator('#lessons-panel').screenshot({ path: path.join(OUT, `lessons-shipped-${lang}.png`) });
+      }
+      await page.click('#lang-toggle');
+    });
+
+    await t.test('a file that does not load, or is another lesson\'s, leaves the question and the live run', async () => {
+      await page.route('**/lessons/results/transfer.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+      await page.route('**/lessons/results/role-tags.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(SHIPPED.shortcut) }));
+      await page.goto(`${baseUrl}?lesson=transfer`);
+      await page.waitForFunction(() => document.querySelectorAll('.lesson-outcome:not([data-source="loading"])').length === 6, null, { timeout: 15_000 });
+      const transfer = await shown('transfer');
+      assert.equal(transfer.source, 'missing');
+      assert.match(transfer.label, /lessons\/results\/transfer\.json：HTTP 404/);
+      assert.equal(transfer.finding, null, 'no finding without a result');
+      assert.equal(transfer.cells.length, 0);
+      assert.equal(transfer.run, '在這台機器上跑一次');
+      assert.ok(await page.isVisible(`${cardOf('transfer')} .lesson-question`));
+      const roleTags = await shown('role-tags');
+      assert.equal(roleTags.source, 'missing');
+      assert.match(roleTags.label, /不是這一課的結果/);
+      assert.equal((await shown('shortcut')).source, 'shipped');
+      await page.unrouteAll();
+    });
+    assert.deepEqual(consoleLines.filter((l) => l.type === 'pageerror'), []);
+  } finally {
+    await close();
+  }
+});
+
