@@ -34,9 +34,12 @@ impl Default for RoleTagsSpec {
     fn default() -> Self {
         Self {
             batch_size: 8,
-            steps: 120,
-            lr: 5e-3,
-            lora: LoraConfig::new(8, 16.0, &LoraTarget::ALL),
+            // The studio's settings for the same pairs: enough to learn where an answer ends,
+            // gentle enough that the answers still come from what the model read (at 5e-3 on every
+            // projection, 120 steps, it stopped always but was right 27.9%, against 91.2% untuned).
+            steps: 20,
+            lr: 5e-4,
+            lora: LoraConfig::new(8, 16.0, &[LoraTarget::Q, LoraTarget::K, LoraTarget::V, LoraTarget::O]),
             seed: 0,
             max_answer_tokens: 48,
         }
