@@ -267,6 +267,12 @@ export function t(key, ...args) {
   return typeof v === 'function' ? v(...args) : v;
 }
 
+// A time as the page shows estimates: milliseconds for a step on a real GPU, seconds, minutes.
+export function duration(ms) {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return ms < 90_000 ? t('time.sec', Math.round(ms / 1000)) : t('time.min', Math.round(ms / 60_000));
+}
+
 // Elements whose text the scripts set: re-rendered when the language changes.
 const bound = new Map();
 

@@ -16,7 +16,7 @@
 // lesson's spec does not have (or JSON that does not parse) fails the run with a message.
 
 import uPlot from './vendor/uPlot.esm.js';
-import { extend, onLangChange, show, t } from './i18n.js';
+import { duration, extend, onLangChange, show, t } from './i18n.js';
 import * as store from './store.js';
 import { engineClient } from './rpc.js';
 import {
@@ -121,8 +121,6 @@ const MESSAGES = {
     (steps, asks) => `${steps} training steps and about ${asks} answers. How long depends on your GPU: train a few steps of the knowledge model in the studio above, or run a lesson, and this gives an estimate from the measured times.`,
   ],
   'lessons.time.planning': ['…', '…'],
-  'lessons.sec': [(n) => `${n} 秒`, (n) => `${n} s`],
-  'lessons.min': [(n) => `${n} 分鐘`, (n) => `${n} min`],
   'lessons.left': [(s, left) => `已經過 ${s} · 全部約剩 ${left}`, (s, left) => `${s} elapsed · about ${left} left in all`],
   'lessons.starting': ['啟動課程用的 WebGPU…', 'Starting WebGPU for the lesson…'],
   'lessons.loading': ['載入模型與課程資料…', 'Loading the model and the lesson data…'],
@@ -279,11 +277,6 @@ const RATES_KEY = 'lessonRates';
 let rates = null;   // {stepMs, answerMs (null from the studio), source: 'lesson' | 'studio'}
 const plans = {};   // lesson id -> {steps, answers} at the panel's seed and the link's settings
 
-const approx = (ms) => {
-  if (ms < 1000) return `${Math.round(ms)} ms`; // a step on a real GPU
-  return ms < 90_000 ? t('lessons.sec', Math.round(ms / 1000)) : t('lessons.min', Math.round(ms / 60_000));
-};
-
 // Called by the studio when a run on `model` ends: its median step, measured on this GPU.
 export function studioStepMeasured(model, stepMs) {
   if (`${model}/` !== LESSONS[0].model || !(stepMs > 0) || rates?.source === 'lesson') return;
@@ -297,8 +290,8 @@ function timeText(lesson) {
   if (!plan) return t('lessons.time.planning');
   if (!rates) return t('lessons.time.unmeasured', plan.steps, plan.answers);
   const training = plan.steps * rates.stepMs;
-  if (rates.answerMs === null) return t('lessons.time.studio', approx(training), plan.steps, approx(rates.stepMs), plan.answers);
-  return t('lessons.time.measured', approx(training + plan.answers * rates.answerMs), plan.steps, approx(rates.stepMs), plan.answers, approx(rates.answerMs));
+  if (rates.answerMs === null) return t('lessons.time.studio', duration(training), plan.steps, duration(rates.stepMs), plan.answers);
+  return t('lessons.time.measured', duration(training + plan.answers * rates.answerMs), plan.steps, duration(rates.stepMs), plan.answers, duration(rates.answerMs));
 }
 
 // Each lesson's plan (the engine's, in the lesson worker) and its questions (from the data files'
@@ -398,7 +391,7 @@ async function runLesson(lesson) {
   const elapsed = () => {
     const now = performance.now();
     show($('lesson-elapsed'), () => (left === null ? t('lessons.elapsed', seconds(now - t0))
-      : t('lessons.left', seconds(now - t0), approx(Math.max(0, left.ms - (now - left.at))))), '');
+      : t('lessons.left', seconds(now - t0), duration(Math.max(0, left.ms - (now - left.at))))), '');
   };
   elapsed();
   ticker = setInterval(elapsed, 1000);

@@ -4,15 +4,13 @@
 // from the last run), or, before any run, what to expect.
 
 import * as store from './store.js';
-import { show, t } from './i18n.js';
+import { duration, show, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'stepMsByModel';
 let measured = {}; // model name -> median step ms on this machine
 let model = null; // {name, params} of the model on the page
 let gpu = null; // {name, software}
-
-const duration = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 90_000 ? t('time.sec', Math.round(ms / 1000)) : t('time.min', Math.round(ms / 60_000)));
 
 function modelText() {
   if (!model) return '';
