@@ -12,7 +12,9 @@ const PAGE_RUNS = {
 const asked = params.get('shape') || 'S';
 const shape = PAGE_RUNS[asked.toLowerCase()] ? asked.toLowerCase() : asked.toUpperCase();
 const steps = Math.max(2, Number(params.get('steps') || 20));
-const bench = { shape, steps, done: false, error: null, adapter: null, events: [], report: null };
+// The fused WGSL kernels (the page's own) or burn's composed ops, to compare.
+const kernels = params.get('kernels') === 'burn' ? 'burn' : 'wgsl';
+const bench = { shape, steps, kernels, done: false, error: null, adapter: null, events: [], report: null };
 window.yushanBench = bench;
 const $ = (id) => document.getElementById(id);
 
@@ -35,6 +37,7 @@ async function runPage(run) {
     fetch(new URL('tokenizer.json', dir)).then((r) => r.text()),
     fetch(new URL(run.data, import.meta.url)).then((r) => r.text()),
   ]);
+  await call('setKernels', { kernels });
   const model = await call('loadModel', { configJson, weights, tokenizerJson }, [weights]);
   await call('setData', { jsonl });
   const options = await call('configure', { options: { steps, eval_every: 0 } });
@@ -49,7 +52,7 @@ async function main() {
     const b = info.browserAdapter || {};
     bench.adapter = { name: a.name || [b.vendor, b.architecture].filter(Boolean).join(' / '), backend: a.backend, software: a.software || b.isFallbackAdapter };
     $('adapter').textContent = `${bench.adapter.name} (${a.backend}, ${bench.adapter.software ? 'software' : 'hardware'})`;
-    const meta = PAGE_RUNS[shape] ? await runPage(PAGE_RUNS[shape]) : await call('bench', { shape, steps });
+    const meta = PAGE_RUNS[shape] ? await runPage(PAGE_RUNS[shape]) : await call('bench', { shape, steps, kernels });
     const ev = bench.events;
     const first = ev[0];
     const steady = ev.slice(1).map((e) => e.step_ms);

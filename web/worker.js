@@ -194,10 +194,15 @@ const commands = {
   },
 
   // A benchmark shape of shared/BENCH.md ('S', 'M'): pushes each step with the GPU counters.
-  async bench({ shape, steps }) {
+  async bench({ shape, steps, kernels }) {
     const e = await loadEngine();
     const onStep = (ev) => post({ event: 'step', step: ev, gpu: { ...gpuCounters }, gpuErrors });
-    return e.run_bench(shape, steps, onStep);
+    return e.run_bench(shape, steps, kernels, onStep);
+  },
+
+  // The GPU kernels ('wgsl' or 'burn') of the models loaded after this call.
+  async setKernels({ kernels }) {
+    (await loadEngine()).set_kernels(kernels);
   },
 
   gpuCounters() {

@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
-use yushan_model::FrozenPrecision;
+use yushan_model::{FrozenPrecision, Kernels};
 use yushan_train::bench::{BenchShape, run};
 
 use crate::device::{self, Backend};
@@ -18,6 +18,8 @@ pub struct BenchLine {
     pub backend: String,
     pub adapter: String,
     pub software: bool,
+    /// The GPU kernels the layers ran ("burn" on the CPU, whatever was asked).
+    pub kernels: String,
     pub params: usize,
     pub trainable: usize,
     pub steps: usize,
@@ -35,25 +37,34 @@ pub struct BenchLine {
     pub gpu_reserved_mb: Option<f64>,
 }
 
+/// What every benchmarked combination shares.
+pub struct Settings {
+    pub frozen: FrozenPrecision,
+    pub steps: usize,
+}
+
 /// Runs one shape on one backend in this process.
 pub fn run_one(
     shape: &str,
     backend: Backend,
-    frozen: FrozenPrecision,
-    steps: usize,
+    kernels: Kernels,
+    settings: &Settings,
     process_start: Instant,
 ) -> anyhow::Result<BenchLine> {
     let shape = BenchShape::by_name(shape).with_context(|| format!("unknown shape `{shape}` (expected S or M)"))?;
     let (device, adapter) = device::open(backend)?;
-    let matrix_dtype = frozen.dtype_on(&device)?;
+    let matrix_dtype = settings.frozen.dtype_on(&device)?;
+    let kernels = kernels.on(&device);
     // web-time's Instant is std's on native targets: "first step" counts from process start.
-    let report = pollster::block_on(run(&shape, &device, matrix_dtype, steps, process_start, |_| {}))?;
+    let report =
+        pollster::block_on(run(&shape, &device, matrix_dtype, kernels, settings.steps, process_start, |_| {}))?;
     let mb = |bytes: Option<u64>| bytes.map(|b| b as f64 / 1e6);
     Ok(BenchLine {
         shape: report.shape,
         backend: adapter.backend.clone(),
         adapter: adapter.to_string(),
         software: adapter.software,
+        kernels: kernels.name().to_string(),
         params: report.params,
         trainable: report.trainable,
         steps: report.steps,
@@ -74,8 +85,8 @@ pub fn run_one(
 pub fn run_all(
     shapes: &[String],
     backends: &[Backend],
-    frozen: FrozenPrecision,
-    steps: usize,
+    kernels: &[Kernels],
+    settings: &Settings,
     json: bool,
 ) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
@@ -86,17 +97,29 @@ pub fn run_all(
                 Backend::Wgpu => "wgpu",
                 Backend::Cpu => "cpu",
             };
-            eprintln!("bench {shape} on {backend_name} …");
-            let out = Command::new(&exe)
-                .args(["bench", "--shape", shape, "--backend", backend_name, "--steps", &steps.to_string(), "--one"])
-                .args(["--frozen-weights", frozen.name()])
-                .output()?;
-            if !out.status.success() {
-                eprintln!("  failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-                continue;
+            // The CPU runs burn's ops whatever the kernels: once is enough.
+            let kernels = if backend == Backend::Cpu { &[Kernels::Burn][..] } else { kernels };
+            for kernels in kernels {
+                eprintln!("bench {shape} on {backend_name} ({} kernels) …", kernels.name());
+                let out = Command::new(&exe)
+                    .args([
+                        "bench",
+                        "--shape",
+                        shape,
+                        "--backend",
+                        backend_name,
+                        "--steps",
+                        &settings.steps.to_string(),
+                    ])
+                    .args(["--one", "--frozen-weights", settings.frozen.name(), "--kernels", kernels.name()])
+                    .output()?;
+                if !out.status.success() {
+                    eprintln!("  failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+                    continue;
+                }
+                let line: BenchLine = serde_json::from_slice(&out.stdout).context("reading a child bench report")?;
+                lines.push(line);
             }
-            let line: BenchLine = serde_json::from_slice(&out.stdout).context("reading a child bench report")?;
-            lines.push(line);
         }
     }
     if json {
@@ -104,9 +127,10 @@ pub fn run_all(
         return Ok(());
     }
     println!(
-        "{:<5} {:<40} {:>9} {:>9} {:>12} {:>11} {:>10} {:>16} {:>9} {:>7} {:>9} {:>9}",
+        "{:<5} {:<40} {:<7} {:>9} {:>9} {:>12} {:>11} {:>10} {:>16} {:>9} {:>7} {:>9} {:>9}",
         "shape",
         "adapter",
+        "kernels",
         "params",
         "trainable",
         "start→step1",
@@ -121,9 +145,10 @@ pub fn run_all(
     let mb = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}MB"));
     for l in &lines {
         println!(
-            "{:<5} {:<40} {:>9} {:>9} {:>11.2}s {:>9.1}ms {:>10.0} {:>7.3} → {:<6.3} {:>7.0}MB {:>7} {:>9} {:>9}",
+            "{:<5} {:<40} {:<7} {:>9} {:>9} {:>11.2}s {:>9.1}ms {:>10.0} {:>7.3} → {:<6.3} {:>7.0}MB {:>7} {:>9} {:>9}",
             l.shape,
             truncate(&l.adapter, 40),
+            l.kernels,
             l.params,
             l.trainable,
             l.start_to_first_step_s,

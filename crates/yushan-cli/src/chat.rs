@@ -13,6 +13,7 @@ pub fn load(args: &ModelArgs) -> Result<(Model, ChatTokenizer)> {
     let (device, adapter) = device::open(args.backend)?;
     eprintln!("device: {adapter}");
     let (model, tokenizer) = model_dir::load(&args.model, &device, args.frozen_weights)?;
+    let model = model.with_kernels(args.kernels);
     let tokenizer = model_dir::set_enable_thinking(tokenizer, args.template, args.enable_thinking)?;
     let model = match &args.adapter {
         Some(dir) => model_dir::attach_adapter(model, dir)?.0,

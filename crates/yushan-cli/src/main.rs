@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use device::Backend;
 use yushan_data::Template;
-use yushan_model::FrozenPrecision;
+use yushan_model::{FrozenPrecision, Kernels};
 use yushan_train::SamplingConfig;
 
 #[derive(Parser)]
@@ -70,6 +70,10 @@ pub struct ModelArgs {
     /// memory), f16 or f32.
     #[arg(long, default_value = "auto", value_parser = model_dir::parse_frozen)]
     pub frozen_weights: FrozenPrecision,
+    /// GPU kernels: wgsl (the fused kernels of shaders/: fewer dispatches a step) or burn
+    /// (burn's composed tensor ops, to compare against); the CPU backend always runs burn's.
+    #[arg(long, default_value = "wgsl", value_parser = model_dir::parse_kernels)]
+    pub kernels: Kernels,
 }
 
 #[derive(Args, Clone)]
@@ -154,6 +158,10 @@ struct BenchArgs {
     /// How the frozen base weights are stored: auto (f16 on a GPU with shader-f16), f16 or f32.
     #[arg(long, default_value = "auto", value_parser = model_dir::parse_frozen)]
     frozen_weights: FrozenPrecision,
+    /// GPU kernels: wgsl (the fused kernels of shaders/), burn (burn's composed ops), or all
+    /// (both, one after the other, for the ratio).
+    #[arg(long, default_value = "wgsl")]
+    kernels: String,
     /// Run exactly one shape on one backend in this process and print its JSON (used internally).
     #[arg(long, hide = true)]
     one: bool,
@@ -196,12 +204,17 @@ fn main() -> anyhow::Result<()> {
                 "all" => vec!["S".into(), "M".into()],
                 one => vec![one.to_string()],
             };
+            let kernels: Vec<Kernels> = match args.kernels.as_str() {
+                "all" => Kernels::ALL.to_vec(),
+                one => vec![model_dir::parse_kernels(one).map_err(anyhow::Error::msg)?],
+            };
+            let settings = bench::Settings { frozen: args.frozen_weights, steps: args.steps };
             if args.one {
-                let line = bench::run_one(&shapes[0], backends[0], args.frozen_weights, args.steps, process_start)?;
+                let line = bench::run_one(&shapes[0], backends[0], kernels[0], &settings, process_start)?;
                 println!("{}", serde_json::to_string(&line)?);
                 Ok(())
             } else {
-                bench::run_all(&shapes, &backends, args.frozen_weights, args.steps, args.json)
+                bench::run_all(&shapes, &backends, &kernels, &settings, args.json)
             }
         }
     }

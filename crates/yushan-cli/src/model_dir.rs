@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use burn::tensor::Device;
 use yushan_data::{ChatTokenizer, Template};
-use yushan_model::{FrozenPrecision, LoraConfig, Model, ModelConfig, dtype_name, megabytes};
+use yushan_model::{FrozenPrecision, Kernels, LoraConfig, Model, ModelConfig, dtype_name, megabytes};
 
 use crate::{atomic, device};
 
@@ -132,6 +132,11 @@ pub fn attach_adapter(model: Model, dir: &Path) -> Result<(Model, LoraConfig)> {
 pub fn save_adapter(dir: &Path, model: &Model, lora: &LoraConfig, base: &str) -> Result<()> {
     let (config, weights) = pollster::block_on(model.adapter_to_peft(lora, base))?;
     atomic::write_files(dir, &[("adapter_config.json", config.as_bytes()), ("adapter_model.safetensors", &weights)])
+}
+
+/// `--kernels`: wgsl or burn.
+pub fn parse_kernels(text: &str) -> Result<Kernels, String> {
+    Kernels::parse(text).ok_or_else(|| format!("unknown kernels `{text}` (expected wgsl or burn)"))
 }
 
 /// `--frozen-weights`: auto, f16 or f32.

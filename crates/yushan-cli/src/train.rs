@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use yushan_data::{ChatTokenizer, Conversation, DataError, JsonlErrors, Template, parse_jsonl_lenient};
-use yushan_model::{FrozenPrecision, LoraConfig, LoraTarget, megabytes};
+use yushan_model::{FrozenPrecision, Kernels, LoraConfig, LoraTarget, megabytes};
 use yushan_train::{FineTuneSpec, LossPlan, StepMemory, TrainConfig, TrainError, fitting_seq_len, prepare};
 
 use crate::device::{self, Backend};
@@ -50,6 +50,10 @@ pub struct TrainArgs {
     /// half the memory), f16 or f32.
     #[arg(long, default_value = "auto", value_parser = model_dir::parse_frozen, conflicts_with = "full")]
     frozen_weights: FrozenPrecision,
+    /// GPU kernels: wgsl (the fused kernels of shaders/: fewer dispatches a step) or burn
+    /// (burn's composed tensor ops, to compare against); the CPU backend always runs burn's.
+    #[arg(long, default_value = "wgsl", value_parser = model_dir::parse_kernels)]
+    kernels: Kernels,
     #[arg(long, default_value_t = 100)]
     steps: usize,
     #[arg(long, default_value_t = 1e-3)]
@@ -147,6 +151,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     eprintln!("device: {adapter}");
     let frozen = if args.full { FrozenPrecision::F32 } else { args.frozen_weights };
     let (model, tokenizer) = model_dir::load(&args.model, &device, frozen)?;
+    let model = model.with_kernels(args.kernels);
     let tokenizer = model_dir::set_enable_thinking(tokenizer, args.template, args.enable_thinking)?;
     let total = burn::module::Module::num_params(&model);
     if args.seq.is_none() {

@@ -196,8 +196,6 @@ pub(crate) fn task_rows(scores: &[&TaskScore], n: usize) -> Vec<AnswerRow> {
     rows(&answers, n, |a| (&a.question, &a.expected, &a.answer, a.exact))
 }
 
-/// Rows of each task the specialists' answer table shows (all items are in the report): enough to
-
 /// What a figure or note is called in English, by its key (the page has its own wording in both
 /// languages, web/lessons.js): the CLI's row labels. `{}` in a note stands for its value.
 pub fn label(key: &str) -> &'static str {

@@ -17,6 +17,7 @@ pub use memory::{WeightEstimate, dtype_name, megabytes};
 pub use model::{KvCache, Model};
 pub use ops::frozen::{FrozenPrecision, frozen_matmul};
 pub use ops::gelu::gelu_tanh;
+pub use ops::kernels::Kernels;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {

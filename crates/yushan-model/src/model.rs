@@ -11,6 +11,7 @@ use crate::layers::mlp::Mlp;
 use crate::layers::norm::Norm;
 use crate::layers::positions::Positions;
 use crate::ops::frozen::frozen_matmul;
+use crate::ops::kernels::Kernels;
 use yushan_rng::SplitMix64;
 
 #[derive(Module, Debug)]
@@ -217,6 +218,31 @@ impl Model {
         }
         if let Some(head) = &mut self.lm_head {
             head.cast_weight(dtype);
+        }
+        self
+    }
+
+    /// Runs the layers on `kernels` (the GPU's fused WGSL kernels or burn's composed ops);
+    /// on the CPU backend always burn's.
+    pub fn with_kernels(mut self, kernels: Kernels) -> Self {
+        let kernels = kernels.on(&self.device());
+        for layer in &mut self.layers {
+            layer.input_norm.kernels = kernels;
+            layer.post_attention_norm.kernels = kernels;
+            for norm in [&mut layer.attention.q_norm, &mut layer.attention.k_norm].into_iter().flatten() {
+                norm.kernels = kernels;
+            }
+            layer.attention.kernels = kernels;
+            layer.mlp.kernels = kernels;
+            for target in LoraTarget::ALL {
+                if let Some(dense) = layer.projection_mut(target) {
+                    dense.kernels = kernels;
+                }
+            }
+        }
+        self.norm.kernels = kernels;
+        if let Some(head) = &mut self.lm_head {
+            head.kernels = kernels;
         }
         self
     }

@@ -6,7 +6,7 @@ mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use common::*;
-use yushan_model::gelu_tanh;
+use yushan_model::{Kernels, gelu_tanh};
 use yushan_rng::SplitMix64;
 
 const SHAPE: [usize; 3] = [3, 17, 29];
@@ -26,7 +26,7 @@ fn reference(x: &[f32], r: &[f32]) -> (Vec<f32>, Vec<f32>) {
         .unzip()
 }
 
-fn check(device: Device) {
+fn check(device: Device, kernels: Kernels) {
     let device = device.autodiff();
     let n = SHAPE.iter().product::<usize>();
     let mut rng = SplitMix64::new(11);
@@ -35,23 +35,26 @@ fn check(device: Device) {
     let x_t: Tensor<3> = Tensor::from_data(TensorData::new(x.clone(), SHAPE), &device).require_grad();
     let r_t: Tensor<3> = Tensor::from_data(TensorData::new(r.clone(), SHAPE), &device);
 
-    let y = gelu_tanh(x_t.clone());
+    let y = gelu_tanh(x_t.clone(), kernels);
     let grads = (y.clone() * r_t).sum().backward();
     let dx = x_t.grad(&grads).expect("x has a gradient");
 
     let (want_y, want_dx) = reference(&x, &r);
     for (name, got, want) in [("y", values(y), want_y), ("dx", values(dx), want_dx)] {
         let err = max_abs_diff(&got, &want) / max_abs(&want);
-        assert!(err < 1e-5, "{name}: relative error {err} against the f64 reference");
+        assert!(err < 1e-5, "{name} ({kernels:?}): relative error {err} against the f64 reference");
     }
 }
 
 #[test]
 fn gelu_on_the_cpu_matches_the_reference() {
-    check(Device::flex());
+    check(Device::flex(), Kernels::Burn);
 }
 
+/// burn's composed kernels and the WGSL kernel (`shaders/gelu_forward.wgsl`), on one device.
 #[test]
 fn gelu_on_wgpu_matches_the_reference() {
-    check(Device::wgpu_options().init().expect("a wgpu adapter (lavapipe: scripts/setup.sh installs it)"));
+    let device = Device::wgpu_options().init().expect("a wgpu adapter (lavapipe: scripts/setup.sh installs it)");
+    check(device.clone(), Kernels::Burn);
+    check(device, Kernels::Wgsl);
 }

@@ -5,7 +5,7 @@ use burn::tensor::{Device, FloatDType};
 use serde::Serialize;
 use web_time::Instant;
 use yushan_data::Batch;
-use yushan_model::{LoraConfig, LoraTarget, Model, ModelConfig};
+use yushan_model::{Kernels, LoraConfig, LoraTarget, Model, ModelConfig};
 use yushan_rng::SplitMix64;
 
 use crate::{TrainConfig, TrainError, Trainer};
@@ -89,12 +89,13 @@ pub async fn run(
     shape: &BenchShape,
     device: &Device,
     matrix_dtype: FloatDType,
+    kernels: Kernels,
     steps: usize,
     started: Instant,
     mut on_step: impl FnMut(&crate::StepEvent),
 ) -> Result<BenchReport, TrainError> {
     let steps = steps.max(2);
-    let model = Model::init(&shape.model, 1, device).with_matrix_dtype(matrix_dtype);
+    let model = Model::init(&shape.model, 1, device).with_matrix_dtype(matrix_dtype).with_kernels(kernels);
     let params = burn::module::Module::num_params(&model);
     let batch = shape.batch(2);
     let mut trainer = Trainer::new(model, shape.train_config(steps), Box::new(move || batch.clone()), vec![], device)?;

@@ -111,6 +111,7 @@ pub async fn run_lesson(
         ChatTokenizer::from_json(&files.tokenizer_json).map_err(|e| js_err(format!("tokenizer.json: {e}")))?;
     let model =
         Model::from_safetensors(&config, weights, &device).map_err(|e| js_err(format!("model.safetensors: {e}")))?;
+    let model = model.with_kernels(crate::session::kernels());
     let step = |arm: &str, e: &StepEvent| {
         if let Ok(event) = to_js(e) {
             // A throwing callback must not stop the run: the page ends a lesson by ending the worker.

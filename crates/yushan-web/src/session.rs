@@ -9,7 +9,7 @@ use burn::tensor::FloatDType;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use yushan_data::{ChatTokenizer, Conversation, Template, parse_jsonl};
-use yushan_model::{FrozenPrecision, LoraConfig, LoraTarget, Model, ModelConfig, dtype_name};
+use yushan_model::{FrozenPrecision, Kernels, LoraConfig, LoraTarget, Model, ModelConfig, dtype_name};
 use yushan_train::{
     FineTuneSpec, SamplingConfig, StepEvent, StepMemory, TrainConfig, Trainer, answer, fitting_seq_len,
     next_token_choices, prepare, question_prompt,
@@ -35,6 +35,22 @@ struct Session {
 
 thread_local! {
     static SESSION: RefCell<Session> = RefCell::new(Session::default());
+    /// The GPU kernels of the models loaded from now on (the bench page compares both).
+    static KERNELS: std::cell::Cell<Kernels> = const { std::cell::Cell::new(Kernels::Wgsl) };
+}
+
+/// The kernels the page's models run: the fused WGSL kernels unless `set_kernels` said otherwise.
+pub(crate) fn kernels() -> Kernels {
+    KERNELS.with(|k| k.get())
+}
+
+/// Choose the GPU kernels (`wgsl` or `burn`) of the models loaded after this call.
+#[wasm_bindgen]
+pub fn set_kernels(name: &str) -> Result<(), JsError> {
+    let kernels =
+        Kernels::parse(name).ok_or_else(|| JsError::new(&format!("unknown kernels {name:?} (wgsl or burn)")))?;
+    KERNELS.with(|k| k.set(kernels));
+    Ok(())
 }
 
 fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
@@ -231,7 +247,7 @@ pub(crate) fn install_model(
     if let Some(report) = crate::gpu_report().filter(|r| r.max_buffer_bytes() > 0) {
         config.weight_estimate().with_matrix_dtype(dtype).check_buffer_limit(report.max_buffer_bytes()).map_err(err)?;
     }
-    let model = build(&config, &device, dtype).map_err(err)?;
+    let model = build(&config, &device, dtype).map_err(err)?.with_kernels(kernels());
     let summary = ModelSummary {
         config,
         vocab_size: tokenizer.vocab_size(),

@@ -8,6 +8,8 @@ use crate::config::{Architecture, ModelConfig};
 use crate::layers::dense::Dense;
 use crate::layers::norm::Norm;
 use crate::layers::positions::Positions;
+use crate::ops::kernels::Kernels;
+use crate::ops::rope::rope;
 use yushan_rng::SplitMix64;
 
 #[derive(Module, Debug)]
@@ -22,6 +24,8 @@ pub struct Attention {
     pub num_heads: usize,
     pub num_kv_heads: usize,
     pub head_dim: usize,
+    #[module(skip)]
+    pub kernels: Kernels,
 }
 
 /// Keys and values of one layer for every cache slot, [batch, kv_heads, capacity, head_dim].
@@ -70,28 +74,33 @@ impl Attention {
             num_heads: config.num_heads,
             num_kv_heads: config.num_kv_heads,
             head_dim,
+            kernels: Kernels::default(),
         }
     }
 
     pub fn forward(&self, x: Tensor<3>, positions: &Positions, cache: Option<&mut LayerCache>) -> Tensor<3> {
         let [batch, len, _] = x.dims();
         let head_dim = self.head_dim;
+        // The fused RoPE kernel rotates the projection's own layout; burn's ops rotate after
+        // the heads move in front.
+        let fused_rope = self.kernels == Kernels::Wgsl;
         // [batch, len, heads·head_dim] → [batch, heads, len, head_dim], normalising each head
-        // on the way when the model has a per-head norm.
-        let split = |t: Tensor<3>, heads: usize, norm: Option<&Norm>| {
+        // on the way when the model has a per-head norm, and rotating it when it is a query or key.
+        let split = |t: Tensor<3>, heads: usize, norm: Option<&Norm>, rotate: bool| {
             let t = match norm {
                 Some(norm) => norm.forward(t.reshape([batch, len * heads, head_dim])),
                 None => t,
             };
-            t.reshape([batch, len, heads, head_dim]).swap_dims(1, 2)
+            let t = t.reshape([batch, len, heads, head_dim]);
+            match &positions.rope {
+                Some((cos, sin)) if rotate && fused_rope => rope(t, cos.clone(), sin.clone()).swap_dims(1, 2),
+                Some((cos, sin)) if rotate => apply_rope(t.swap_dims(1, 2), cos.clone(), sin.clone()),
+                _ => t.swap_dims(1, 2),
+            }
         };
-        let mut q = split(self.q_proj.forward(x.clone()), self.num_heads, self.q_norm.as_ref());
-        let mut k = split(self.k_proj.forward(x.clone()), self.num_kv_heads, self.k_norm.as_ref());
-        let v = split(self.v_proj.forward(x), self.num_kv_heads, None);
-        if let Some((cos, sin)) = &positions.rope {
-            q = apply_rope(q, cos.clone(), sin.clone());
-            k = apply_rope(k, cos.clone(), sin.clone());
-        }
+        let q = split(self.q_proj.forward(x.clone()), self.num_heads, self.q_norm.as_ref(), true);
+        let k = split(self.k_proj.forward(x.clone()), self.num_kv_heads, self.k_norm.as_ref(), true);
+        let v = split(self.v_proj.forward(x), self.num_kv_heads, None, false);
         let (k, v) = match (cache, &positions.write_slot) {
             (Some(cache), Some(slot)) => cache.write(k, v, slot.clone()),
             _ => (k, v),

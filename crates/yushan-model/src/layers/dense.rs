@@ -5,6 +5,8 @@ use burn::tensor::{Device, FloatDType, Shape, Tensor, TensorData};
 
 use crate::layers::lora::{LoraAdapter, LoraConfig};
 use crate::ops::frozen::frozen_matmul;
+use crate::ops::kernels::Kernels;
+use crate::ops::lora::lora_add;
 use yushan_rng::SplitMix64;
 
 /// `y = x · W + b (+ LoRA)`, with W stored as [in, out] (transposed from Hugging Face's [out, in]);
@@ -14,6 +16,8 @@ pub struct Dense {
     pub weight: Param<Tensor<2>>,
     pub bias: Option<Param<Tensor<1>>>,
     pub lora: Option<LoraAdapter>,
+    #[module(skip)]
+    pub kernels: Kernels,
 }
 
 impl Dense {
@@ -23,6 +27,7 @@ impl Dense {
             weight: random_param(rng, [d_in, d_out], std, device),
             bias: bias.then(|| Param::from_tensor(Tensor::zeros([d_out], device))),
             lora: None,
+            kernels: Kernels::default(),
         }
     }
 
@@ -39,10 +44,13 @@ impl Dense {
         if let Some(bias) = &self.bias {
             y = y + bias.val().unsqueeze::<D>();
         }
-        if let Some(lora) = &self.lora {
-            y = y + lora.forward(x);
+        match &self.lora {
+            Some(lora) if self.kernels == Kernels::Wgsl => {
+                lora_add(y, lora.dropout.forward(x), lora.a.val(), lora.b.val(), lora.scale)
+            }
+            Some(lora) => y + lora.forward(x),
+            None => y,
         }
-        y
     }
 
     pub fn attach_lora(&mut self, config: &LoraConfig, rng: &mut SplitMix64) {

@@ -9,7 +9,8 @@
 //!   gelu(x)  = x·σ(2u),  u = √(2/π)·(x + 0.044715·x³)
 //!   gelu'(x) = σ(2u) + x·2σ(2u)(1 − σ(2u))·√(2/π)·(1 + 3·0.044715·x²)
 //!
-//! On the GPU the same formulas are composed from burn's element-wise kernels.
+//! On the GPU the same formulas run as one WGSL kernel each way (`shaders/gelu_forward.wgsl`)
+//! under `Kernels::Wgsl`, and are composed from burn's element-wise kernels otherwise.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -23,6 +24,15 @@ use burn_cubecl::tensor::CubeTensor;
 use burn_flex::FlexTensor;
 use burn_flex::ops::binary::binary_op;
 use burn_flex::ops::unary::unary_op;
+
+use crate::ops::kernels::Kernels;
+use crate::ops::wgsl::{self, Params, WgslKernel};
+
+const KERNEL: WgslKernel = WgslKernel {
+    name: "gelu_forward",
+    source: include_str!("../../../../shaders/gelu_forward.wgsl"),
+    workgroup: [256, 1, 1],
+};
 
 const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 const CUBIC: f64 = 0.044_715;
@@ -59,28 +69,29 @@ fn gelu_grad_f32(x: f32) -> f32 {
 
 #[backend_extension(Cube, Flex, Autodiff)]
 pub trait GeluTanh: Backend {
-    fn gelu_tanh(x: FloatTensor<Self>) -> FloatTensor<Self>;
+    /// `wgsl`: the fused kernel where the backend has it.
+    fn gelu_tanh(x: FloatTensor<Self>, wgsl: bool) -> FloatTensor<Self>;
 }
 
 /// The backward pass, on the backends autodiff wraps.
 pub trait GeluTanhGrad: Backend {
     /// `grad · gelu'(x)`.
-    fn gelu_tanh_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self>;
+    fn gelu_tanh_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>, wgsl: bool) -> FloatTensor<Self>;
 }
 
 /// GPT-2's GELU, `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, element-wise.
-pub fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    Tensor::from_dispatch(<Dispatch as GeluTanh>::gelu_tanh(x.into_dispatch()))
+pub fn gelu_tanh<const D: usize>(x: Tensor<D>, kernels: Kernels) -> Tensor<D> {
+    Tensor::from_dispatch(<Dispatch as GeluTanh>::gelu_tanh(x.into_dispatch(), kernels == Kernels::Wgsl))
 }
 
 impl GeluTanh for Flex {
-    fn gelu_tanh(x: FlexTensor) -> FlexTensor {
+    fn gelu_tanh(x: FlexTensor, _wgsl: bool) -> FlexTensor {
         unary_op(x, gelu_f32, gelu)
     }
 }
 
 impl GeluTanhGrad for Flex {
-    fn gelu_tanh_backward(x: FlexTensor, grad: FlexTensor) -> FlexTensor {
+    fn gelu_tanh_backward(x: FlexTensor, grad: FlexTensor, _wgsl: bool) -> FlexTensor {
         binary_op(x, grad, |x, g| g * gelu_grad_f32(x), |x, g| g * gelu_grad(x), None)
     }
 }
@@ -93,14 +104,35 @@ fn cube_gate(x: CubeTensor) -> CubeTensor {
     B::sigmoid(B::float_mul_scalar(inner, (2.0 * SQRT_2_OVER_PI).into()))
 }
 
+/// One launch of the WGSL kernel: gelu(x), or dy · gelu'(x) when `dy` is given.
+fn launch(x: CubeTensor, dy: Option<CubeTensor>) -> CubeTensor {
+    use burn::backend::TensorMetadata;
+    let shape = x.shape().to_vec();
+    let len = shape.iter().product();
+    let x = wgsl::contiguous(x);
+    let backward = dy.is_some();
+    // The shader reads dy only backward, but the binding must exist.
+    let dy = dy.map(wgsl::contiguous).unwrap_or_else(|| wgsl::placeholder(&x));
+    let y = wgsl::empty_f32(&x, &shape);
+    let params = Params::default().u32(len).u32(backward as usize);
+    wgsl::launch_elementwise(KERNEL, &x, len, &[&x.handle, &dy.handle, &y.handle], params);
+    y
+}
+
 impl GeluTanh for Cube {
-    fn gelu_tanh(x: CubeTensor) -> CubeTensor {
+    fn gelu_tanh(x: CubeTensor, wgsl: bool) -> CubeTensor {
+        if wgsl && wgsl::applies(&x) {
+            return launch(x, None);
+        }
         Self::float_mul(x.clone(), cube_gate(x))
     }
 }
 
 impl GeluTanhGrad for Cube {
-    fn gelu_tanh_backward(x: CubeTensor, grad: CubeTensor) -> CubeTensor {
+    fn gelu_tanh_backward(x: CubeTensor, grad: CubeTensor, wgsl: bool) -> CubeTensor {
+        if wgsl && wgsl::applies(&x) && wgsl::applies(&grad) {
+            return launch(x, Some(grad));
+        }
         type B = Cube;
         let s = cube_gate(x.clone());
         // 2σ(1 − σ)·√(2/π)·(1 + 3·0.044715·x²), then x times it, plus σ.
@@ -115,27 +147,29 @@ impl GeluTanhGrad for Cube {
 }
 
 impl<B: Backend + GeluTanh + GeluTanhGrad, C: CheckpointStrategy> GeluTanh for Autodiff<B, C> {
-    fn gelu_tanh(x: FloatTensor<Self>) -> FloatTensor<Self> {
+    fn gelu_tanh(x: FloatTensor<Self>, wgsl: bool) -> FloatTensor<Self> {
         // Kept as state rather than recomputed under checkpointing: x is what the backward needs.
-        match GeluTanhBackward.prepare::<C>([x.node()]).compute_bound().stateful() {
+        match (GeluTanhBackward { wgsl }).prepare::<C>([x.node()]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
                 let input = x.into_primitive();
-                prep.finish(input.clone(), B::gelu_tanh(input))
+                prep.finish(input.clone(), B::gelu_tanh(input, wgsl))
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::gelu_tanh(x.into_primitive())),
+            OpsKind::UnTracked(prep) => prep.finish(B::gelu_tanh(x.into_primitive(), wgsl)),
         }
     }
 }
 
 /// Keeps the input for `dx = dy · gelu'(x)`.
 #[derive(Debug)]
-struct GeluTanhBackward;
+struct GeluTanhBackward {
+    wgsl: bool,
+}
 
 impl<B: Backend + GeluTanhGrad> Backward<B, 1> for GeluTanhBackward {
     type State = FloatTensor<B>;
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let x = ops.state;
-        unary::<B, _>(ops.parents, ops.node, grads, |grad| B::gelu_tanh_backward(x, grad));
+        unary::<B, _>(ops.parents, ops.node, grads, |grad| B::gelu_tanh_backward(x, grad, self.wgsl));
     }
 }
