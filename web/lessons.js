@@ -17,7 +17,7 @@
 
 import uPlot from './vendor/uPlot.esm.js';
 import { duration, extend, onLangChange, show, t } from './i18n.js';
-import * as store from './store.js';
+import * as stepTimes from './step-times.js';
 import { engineClient } from './rpc.js';
 import {
   armLabel, colorAt, configureResults, drawOutcomes, el, hasLive, loadShipped, outcomeBox, placeIn, planned, showLive, showing,
@@ -271,23 +271,27 @@ function updateChart() {
 // A lesson's time on this machine: its training steps (every arm's, from the engine's plan) at
 // the median step measured here, plus its answers (each arm answers the held-out questions) at
 // the time an answer took here. Both come from the last lesson run in this browser (kept in
-// IndexedDB); before any, the step time of the studio's run on the same model stands in for the
-// steps. Steps of longer examples (the translation pairs) take longer: an estimate, not a promise.
-const RATES_KEY = 'lessonRates';
-let rates = null;   // {stepMs, answerMs (null from the studio), source: 'lesson' | 'studio'}
+// IndexedDB by step-times.js); before any, the step time of the studio's run on the same model
+// stands in for the steps. Steps of longer examples (the translation pairs) take longer: an
+// estimate, not a promise.
 const plans = {};   // lesson id -> {steps, answers} at the panel's seed and the link's settings
+const modelName = (lesson) => lesson.model.replace(/\/$/, ''); // as the studio names it
+stepTimes.onChange(() => renderList());
 
-// Called by the studio when a run on `model` ends: its median step, measured on this GPU.
-export function studioStepMeasured(model, stepMs) {
-  if (`${model}/` !== LESSONS[0].model || !(stepMs > 0) || rates?.source === 'lesson') return;
-  rates = { stepMs, answerMs: null, source: 'studio' };
-  renderList();
+// {stepMs, answerMs} for `lesson`'s model: a lesson run's, else the studio's step (answerMs
+// null), else null.
+function ratesOf(lesson) {
+  const m = stepTimes.of(modelName(lesson));
+  if (m.lessonStepMs > 0 && m.answerMs > 0) return { stepMs: m.lessonStepMs, answerMs: m.answerMs };
+  if (m.studioStepMs > 0) return { stepMs: m.studioStepMs, answerMs: null };
+  return null;
 }
 
 function timeText(lesson) {
   if (!('gpu' in navigator)) return t('lessons.no_gpu');
   const plan = plans[lesson.id];
   if (!plan) return t('lessons.time.planning');
+  const rates = ratesOf(lesson);
   if (!rates) return t('lessons.time.unmeasured', plan.steps, plan.answers);
   const training = plan.steps * rates.stepMs;
   if (rates.answerMs === null) return t('lessons.time.studio', duration(training), plan.steps, duration(rates.stepMs), plan.answers);
@@ -299,8 +303,7 @@ function timeText(lesson) {
 let planning = null;
 function planAll() {
   planning ||= (async () => {
-    const saved = await store.get(RATES_KEY).catch(() => null);
-    if (saved?.stepMs > 0 && rates?.source !== 'lesson') rates = saved;
+    await stepTimes.load();
     for (const lesson of LESSONS) {
       // The link's lesson-spec is written for one lesson: the others' plans go without it.
       const plan = await call('lessonPlan', { name: lesson.id, spec: { ...(reduced.spec || {}), seed: seed() } })
@@ -423,12 +426,13 @@ async function runLesson(lesson) {
     // This run's own rates: its steps and, when the control answers first, the time an answer
     // takes.
     const loadedAt = performance.now();
-    const stepTimes = [];
+    const runSteps = [];
     let answerMs = null;
+    const known = ratesOf(lesson);
     // The rest of the run after `done` steps of arm number `index`, at the best rates known.
     const estimateLeft = (index, done) => {
-      const stepMs = stepTimes.length ? median(stepTimes) : rates?.stepMs;
-      const perAnswer = answerMs ?? rates?.answerMs;
+      const stepMs = runSteps.length ? median(runSteps) : known?.stepMs;
+      const perAnswer = answerMs ?? known?.answerMs;
       if (!stepMs || !perAnswer) return null;
       const steps = stepsOf(plan.arms.slice(index)) - done;
       const answers = (plan.arms.length - index) * state.questions;
@@ -448,7 +452,7 @@ async function runLesson(lesson) {
         // Until this step began, the control arm was answering its questions.
         if (plan.arms[0].steps === null && state.questions) answerMs = Math.max(0, now - loadedAt - step.step_ms) / state.questions;
       } else {
-        stepTimes.push(step.step_ms); // the run's first step compiles most kernels: left out
+        runSteps.push(step.step_ms); // the run's first step compiles most kernels: left out
       }
       left = estimateLeft(plan.arms.findIndex((a) => a.key === arm), step.step);
       if (!arms.includes(arm)) { arms.push(arm); chart?.destroy(); chart = null; }
@@ -475,13 +479,11 @@ async function runLesson(lesson) {
     state.result = result;
     state.phase = 'done';
     const ms = performance.now() - t0;
-    const measured = { stepMs: stepTimes.length ? median(stepTimes) : null, answerMs };
+    const measured = { stepMs: runSteps.length ? median(runSteps) : null, answerMs };
     state.timings.push({ lesson: lesson.id, reduced: isReduced(), ms, firstStepMs, ...measured, adapter: info.adapter?.name, software: info.adapter?.software });
     // Reduced runs measure the same steps and answers: their rates hold for the full lessons.
     if (measured.stepMs && measured.answerMs) {
-      rates = { ...measured, source: 'lesson' };
-      store.set(RATES_KEY, rates);
-      renderList();
+      stepTimes.record(modelName(lesson), { lessonStepMs: measured.stepMs, answerMs: measured.answerMs });
     }
     console.log(`[yushan] lesson ${lesson.id}${isReduced() ? ' (reduced)' : ''}: ${(ms / 1000).toFixed(1)} s, first step at ${((firstStepMs ?? 0) / 1000).toFixed(1)} s`);
     showLive(lesson.id, { summary: result.summary, seed: spec.seed, reduced: isReduced(), keys: plan.arms.map((a) => a.key) });

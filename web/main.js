@@ -13,8 +13,9 @@ import { initSettings, refuseSettings, setModelTemplateAvailable, setThinkingAva
 import { initCompare } from './compare.js';
 import { initAdapters, saveCurrent } from './adapters.js';
 import { download } from './download.js';
-import { initLessons, studioStepMeasured } from './lessons.js';
-import { gpuShown, initQuickStart, modelShown, stepMeasured } from './quick-start.js';
+import { initLessons } from './lessons.js';
+import { gpuShown, initQuickStart, modelShown } from './quick-start.js';
+import * as stepTimes from './step-times.js';
 import { initModelFolder, limitsText, showModelInfo } from './model-folder.js';
 import { showHeldout } from './heldout.js';
 
@@ -312,10 +313,10 @@ async function finishRun() {
   const last = state.losses.at(-1)?.loss?.toFixed(3);
   show(status, () => (stoppedEarly ? t('train.stopped', done, run.options.steps, first, last) : t('train.done', done, first, last)), 'ok');
   updateButtons();
-  // The lessons estimate their time from this GPU's step on the same model (the first compiles).
+  // The first screen and the lessons estimate their time from this GPU's step on the same model
+  // (the first step compiles: left out).
   const steps = state.stepMs.slice(1);
-  if (modelSource.read === modelFile && steps.length) studioStepMeasured(modelSource.name, median(steps));
-  if (steps.length) stepMeasured(modelSource.name, median(steps));
+  if (steps.length) stepTimes.record(modelSource.name, { studioStepMs: median(steps) });
   if (run.options.lora_r > 0 && trained) {
     // Keep the adapter in this browser, so a reload or a closed tab does not lose it.
     const name = t('adapters.run_name', new Date(run.startedAt).toLocaleString(), done, last);

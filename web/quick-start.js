@@ -1,14 +1,12 @@
 // The first screen: what the model on the page knows, one line for the GPU (its details wait in
 // the GPU panel), and one button that trains on the example data, with the time that takes here:
-// the steps times the median step measured on this machine for this model (kept in IndexedDB
-// from the last run), or, before any run, what to expect.
+// the steps times the median step of the studio's last run on this model here (step-times.js),
+// or, before any run, what to expect.
 
-import * as store from './store.js';
 import { duration, show, t } from './i18n.js';
+import * as stepTimes from './step-times.js';
 
 const $ = (id) => document.getElementById(id);
-const KEY = 'stepMsByModel';
-let measured = {}; // model name -> median step ms on this machine
 let model = null; // {name, params} of the model on the page
 let gpu = null; // {name, software}
 
@@ -22,7 +20,7 @@ function modelText() {
 function timeText() {
   const steps = Number($('steps').value);
   if (!Number.isInteger(steps) || steps < 1 || !model) return '';
-  const step = measured[model.name];
+  const step = stepTimes.of(model.name).studioStepMs;
   if (step > 0) return t('start.time.measured', steps, duration(steps * step), duration(step));
   return gpu?.software ? t('start.time.software', steps) : t('start.time.unknown', steps);
 }
@@ -45,16 +43,9 @@ export function gpuShown(name, software) {
   render();
 }
 
-// A studio run on `name` ended with this median step (the first step, which compiles, left out).
-export function stepMeasured(name, stepMs) {
-  if (!(stepMs > 0)) return;
-  measured = { ...measured, [name]: stepMs };
-  store.setSoon(KEY, measured);
-  render();
-}
-
 export async function initQuickStart() {
-  measured = (await store.get(KEY).catch(() => null)) || {};
+  stepTimes.onChange(render);
+  await stepTimes.load();
   // The same run as the form's Train (its checks included), with the progress in view.
   $('quick-train').addEventListener('click', () => {
     $('train-panel').scrollIntoView({ block: 'start' });

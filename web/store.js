@@ -1,6 +1,6 @@
 // A small key-value store in IndexedDB (this browser only; nothing leaves the machine).
 // Keys the page uses: 'dataset' ({conversations, selected}), 'settings' and 'compare' (good
-// values only), 'lastRun', 'adapters'.
+// values only), 'lastRun', 'adapters', 'stepTimes' (step-times.js).
 // Every call resolves; a failure (storage blocked, private mode) is logged and reads give undefined.
 
 const DB = 'yushan';
