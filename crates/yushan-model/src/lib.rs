@@ -15,6 +15,7 @@ pub use io::weights::describe;
 pub use layers::lora::{LoraConfig, LoraTarget};
 pub use memory::{WeightEstimate, dtype_name, megabytes};
 pub use model::{KvCache, Model};
+pub use ops::adamw::{AdamWStep, adamw_step};
 pub use ops::frozen::{FrozenPrecision, frozen_matmul};
 pub use ops::gelu::gelu_tanh;
 pub use ops::kernels::Kernels;

@@ -222,6 +222,11 @@ impl Model {
         self
     }
 
+    /// The kernels the layers run (see [`Model::with_kernels`]).
+    pub fn kernels(&self) -> Kernels {
+        self.norm.kernels
+    }
+
     /// Runs the layers on `kernels` (the GPU's fused WGSL kernels or burn's composed ops);
     /// on the CPU backend always burn's.
     pub fn with_kernels(mut self, kernels: Kernels) -> Self {

@@ -7,12 +7,14 @@
 //! kernels plus one concatenation and one slice per parameter. The arithmetic is burn's
 //! AdamW's (decoupled weight decay, bias-corrected moments, ε outside the square root) and
 //! PyTorch's `clip_grad_norm_` (‖g‖ over all parameters, scale min(1, max/(‖g‖+1e-6))).
+//! With the WGSL kernels the clipping and the update are one dispatch (`shaders/adamw.wgsl`).
 
 use std::collections::HashMap;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
+use yushan_model::{AdamWStep, Kernels, adamw_step};
 
 #[derive(Clone, Debug)]
 pub struct FlatAdamW {
@@ -22,7 +24,11 @@ pub struct FlatAdamW {
     pub weight_decay: f64,
     /// Global gradient-norm limit; `None` disables clipping.
     pub max_grad_norm: Option<f64>,
+    /// `Kernels::Wgsl`: the update as one GPU kernel, its moments in `joined`.
+    pub kernels: Kernels,
     state: Option<Moments>,
+    /// The WGSL kernel's moments, [first; second], and the step count.
+    joined: Option<(Tensor<1>, i32)>,
 }
 
 #[derive(Clone, Debug)]
@@ -41,7 +47,21 @@ struct Slot {
 
 impl FlatAdamW {
     pub fn new(weight_decay: f64, max_grad_norm: Option<f64>) -> Self {
-        Self { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-8, weight_decay, max_grad_norm, state: None }
+        Self {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-8,
+            weight_decay,
+            max_grad_norm,
+            kernels: Kernels::Burn,
+            state: None,
+            joined: None,
+        }
+    }
+
+    pub fn with_kernels(mut self, kernels: Kernels) -> Self {
+        self.kernels = kernels;
+        self
     }
 
     /// One update of every parameter of `module` that requires a gradient. A trainable
@@ -62,6 +82,22 @@ impl FlatAdamW {
             .collect();
         let mut grad = Tensor::cat(flat_grads, 0);
         let params = Tensor::cat(gather.params, 0);
+
+        if self.kernels == Kernels::Wgsl {
+            let (moments, time) = self.joined.take().unwrap_or_else(|| (Tensor::zeros([2 * gather.len], &device), 0));
+            let step = AdamWStep {
+                lr,
+                beta_1: self.beta_1,
+                beta_2: self.beta_2,
+                epsilon: self.epsilon,
+                weight_decay: self.weight_decay,
+                max_grad_norm: self.max_grad_norm,
+                time: time + 1,
+            };
+            let (updated, moments) = adamw_step(params, grad, moments, &step);
+            self.joined = Some((moments, time + 1));
+            return module.map(&mut Scatter { updated, slots: gather.slots });
+        }
 
         if let Some(max_norm) = self.max_grad_norm {
             let norm = grad.clone().square().sum().sqrt();
@@ -164,11 +200,12 @@ mod tests {
         }
     }
 
-    /// Random gradients (scaled so that clipping matters) for the two trainable parameters.
+    /// Random gradients (scaled so that clipping matters) for the two trainable parameters, off
+    /// the autodiff graph as a backward pass hands them over.
     fn grads(model: &Pair, scale: f32, device: &Device) -> GradientsParams {
         let mut g = GradientsParams::new();
-        g.register(model.a.id, Tensor::<2>::random([3, 5], Distribution::Normal(0.0, 1.0), device) * scale);
-        g.register(model.b.id, Tensor::<1>::random([4], Distribution::Normal(0.0, 1.0), device) * scale);
+        g.register(model.a.id, (Tensor::<2>::random([3, 5], Distribution::Normal(0.0, 1.0), device) * scale).inner());
+        g.register(model.b.id, (Tensor::<1>::random([4], Distribution::Normal(0.0, 1.0), device) * scale).inner());
         g
     }
 
@@ -197,8 +234,16 @@ mod tests {
         out
     }
 
+    /// Both paths: burn's ops, and the fused step's (on the CPU its composed fallback, which
+    /// keeps the moments joined; the GPU kernel is checked against it in yushan-model).
     #[test]
     fn matches_burns_adamw_with_global_clipping_over_several_steps() {
+        for kernels in Kernels::ALL {
+            matches_burns_adamw(kernels);
+        }
+    }
+
+    fn matches_burns_adamw(kernels: Kernels) {
         // Parameters live on an autodiff device while training.
         let device = Device::flex().autodiff();
         device.seed(7);
@@ -206,7 +251,7 @@ mod tests {
         let frozen_before = start.frozen.val().into_data();
         let mut ours = start.clone();
         let mut reference = start;
-        let mut flat = FlatAdamW::new(0.01, Some(1.0));
+        let mut flat = FlatAdamW::new(0.01, Some(1.0)).with_kernels(kernels);
         let mut burn_adamw = AdamWConfig::new().with_weight_decay(0.01).with_epsilon(1e-8).init();
         for (step, lr) in [3e-2, 1e-2, 5e-3, 2e-2].into_iter().enumerate() {
             // Large gradients on even steps (clipped), small ones on odd steps (left alone).

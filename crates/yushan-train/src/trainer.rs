@@ -126,7 +126,7 @@ impl Trainer {
             // Every weight trains: in f32, whatever the model was stored in.
             None => model.without_lora().with_matrix_dtype(FloatDType::F32).unfreeze(),
         };
-        let optimizer = FlatAdamW::new(config.weight_decay, config.grad_clip);
+        let optimizer = FlatAdamW::new(config.weight_decay, config.grad_clip).with_kernels(model.kernels());
         let schedule = Schedule {
             peak_lr: config.learning_rate,
             warmup_steps: config.warmup_steps,

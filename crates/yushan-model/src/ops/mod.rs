@@ -2,6 +2,7 @@
 //! the project's GPU kernels (the f16 frozen matmul, tanh-GELU, and the WGSL kernels of
 //! `shaders/`, each launched from the file of the same name).
 
+pub mod adamw;
 pub mod frozen;
 pub mod gelu;
 pub mod kernels;
