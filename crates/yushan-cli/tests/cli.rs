@@ -432,6 +432,8 @@ fn settings_out_of_range_are_refused_by_name_without_a_panic() {
         (train(&["--rank", "99999999999"]), "LoRA rank 99999999999 is larger than the model's hidden size (64)"),
         // Seven conversations in rows of a million: refused with the figure, not aborted on allocation.
         (train(&["--batch", "1000000"]), "one training step needs about "),
+        (train(&["--kernels", "cuda"]), "unknown kernels `cuda` (expected wgsl or burn)"),
+        (yushan(&["bench", "--backend", "cpu", "--kernels", "cuda"]), "unknown kernels `cuda` (expected wgsl or burn)"),
     ];
     for (out, expected) in cases {
         let all = text(&out);
