@@ -54,7 +54,6 @@ pub fn run_one(
     let shape = BenchShape::by_name(shape).with_context(|| format!("unknown shape `{shape}` (expected S or M)"))?;
     let (device, adapter) = device::open(backend)?;
     let matrix_dtype = settings.frozen.dtype_on(&device)?;
-    let kernels = kernels.on(&device);
     // web-time's Instant is std's on native targets: "first step" counts from process start.
     let report =
         pollster::block_on(run(&shape, &device, matrix_dtype, kernels, settings.steps, process_start, |_| {}))?;
@@ -64,7 +63,7 @@ pub fn run_one(
         backend: adapter.backend.clone(),
         adapter: adapter.to_string(),
         software: adapter.software,
-        kernels: kernels.name().to_string(),
+        kernels: report.kernels,
         params: report.params,
         trainable: report.trainable,
         steps: report.steps,

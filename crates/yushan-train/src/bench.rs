@@ -77,6 +77,8 @@ pub struct BenchReport {
     pub last_loss: f32,
     /// The dtype of the frozen base matrices.
     pub matrix_dtype: String,
+    /// The GPU kernels the layers ran (`burn` on the CPU, whatever was asked).
+    pub kernels: String,
     /// Device memory the model holds before the first step (GPU memory pools; None on the CPU).
     pub model_bytes: Option<u64>,
     /// Device memory the pools have reserved after the last step: at least the peak of a step.
@@ -100,6 +102,7 @@ pub async fn run(
     let batch = shape.batch(2);
     let mut trainer = Trainer::new(model, shape.train_config(steps), Box::new(move || batch.clone()), vec![], device)?;
     let trainable = trainer.model().trainable_params();
+    let kernels_ran = trainer.model().kernels();
     // Pool figures only: no device sync (it would block, which wasm forbids).
     let in_use = || device.memory_pool_usage();
     let model_bytes = in_use().map(|u| u.bytes_in_use);
@@ -130,6 +133,7 @@ pub async fn run(
         first_loss: losses[0],
         last_loss: *losses.last().expect("at least two steps"),
         matrix_dtype: yushan_model::dtype_name(matrix_dtype).to_string(),
+        kernels: kernels_ran.name().to_string(),
         model_bytes,
         reserved_bytes: in_use().map(|u| u.bytes_reserved),
     })

@@ -178,7 +178,7 @@ impl FusedLoraPasses for Cube {
         let g = wgsl::empty_f32(&x, &[rows, rank]);
         let dx = wgsl::empty_f32(&x, &[rows, d_in]);
         let rows_buffers = [&dy.handle, &a.handle, &b.handle, &g.handle, &dx.handle];
-        wgsl::launch(BACKWARD_ROWS, &x, rows, &rows_buffers, sizes(&x, &a, &b, scale).1);
+        wgsl::launch(BACKWARD_ROWS, &x, rows, &rows_buffers, params.clone());
         let (da, db) = (wgsl::empty_f32(&x, &[d_in, rank]), wgsl::empty_f32(&x, &[rank, d_out]));
         let weight_buffers = [&x.handle, &dy.handle, &low.handle, &g.handle, &da.handle, &db.handle];
         wgsl::launch(BACKWARD_WEIGHTS, &x, (d_in * rank + rank * d_out).div_ceil(64), &weight_buffers, params);

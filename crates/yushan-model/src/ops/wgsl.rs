@@ -61,7 +61,7 @@ impl CubeKernel for WgslKernel {
 }
 
 /// A kernel's scalar arguments, packed as the shader's `Params` struct reads them (4 bytes each).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Params(Vec<u8>);
 
 impl Params {
